@@ -1,0 +1,95 @@
+"""Tape: records ops while open; `gradient` walks the record backwards.
+
+Only `Model._train_step` opens a tape, so prediction, evaluation and
+`K.function` record nothing and keep no intermediate arrays alive.
+"""
+from ..backend import xp as _xp
+from .tensor import Tensor
+
+_active = []
+
+
+def active_tapes():
+    """The tapes currently open (innermost last)."""
+    return _active
+
+
+class Tape:
+    """Context manager recording (function, inputs, outputs) triples.
+
+    Example:
+        with Tape() as tape:
+            y = ops.sum(w * x)
+        gw, = tape.gradient(y, [w])
+    """
+
+    def __init__(self):
+        self.records = []
+
+    def __enter__(self):
+        _active.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _active.remove(self)
+        return False
+
+    def record(self, function, inputs, outputs):
+        """Appends one op; called by `Function.apply`."""
+        self.records.append((function, inputs, outputs))
+
+    def gradient(self, target, sources, output_gradient=None):
+        """Gradients of `target` with respect to each of `sources`.
+
+        Args:
+            target: a Tensor produced while this tape was open.
+            sources: list of Tensors (usually Variables).
+            output_gradient: seed gradient; defaults to ones like `target`.
+
+        Returns:
+            A list of arrays aligned with `sources`; zeros where a source does
+            not influence the target.
+        """
+        xp = _xp.xp()
+        needed = self._tensors_depending_on(sources)
+        if id(target) not in needed:
+            return [xp.zeros_like(s.data) for s in sources]
+        seed = output_gradient if output_gradient is not None else xp.ones_like(target.data)
+        grads = {id(target): seed}
+        keep = {id(s) for s in sources}
+        for function, inputs, outputs in reversed(self.records):
+            gys = [grads.get(id(o)) if id(o) in keep else grads.pop(id(o), None)
+                   for o in outputs]
+            if all(g is None for g in gys):
+                continue
+            function.needs_input_grad = tuple(id(i) in needed for i in inputs)
+            if not any(function.needs_input_grad):
+                continue
+            gys = [xp.zeros_like(o.data) if g is None else g for o, g in zip(outputs, gys)]
+            gxs = function.backward(xp, *gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            for x, gx, need in zip(inputs, gxs, function.needs_input_grad):
+                if gx is None or not need:
+                    continue
+                key = id(x)
+                grads[key] = gx if key not in grads else grads[key] + gx
+        return [grads[id(s)] if id(s) in grads else xp.zeros_like(s.data) for s in sources]
+
+    def _tensors_depending_on(self, sources):
+        """ids of tensors whose value depends on any of `sources`."""
+        needed = {id(s) for s in sources}
+        for _, inputs, outputs in self.records:
+            if any(id(i) in needed for i in inputs):
+                needed.update(id(o) for o in outputs)
+        return needed
+
+
+def is_recording():
+    """True when at least one tape is open."""
+    return bool(_active)
+
+
+def stop_gradient(x):
+    """A Tensor with the value of `x` that no tape can differentiate through."""
+    return Tensor(x.data if isinstance(x, Tensor) else x)

@@ -1,0 +1,86 @@
+"""Weight regularizers (l1, l2, l1_l2): penalties added to the training loss."""
+from . import ops
+from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+
+
+class Regularizer:
+    """Base class: `__call__(weight)` returns a scalar Tensor penalty."""
+
+    def __call__(self, x):
+        return 0.0
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    """l1 * sum(|x|) + l2 * sum(x ** 2)."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, x):
+        penalty = 0.0
+        if self.l1:
+            penalty = ops.multiply(ops.sum(ops.abs(x)), self.l1)
+        if self.l2:
+            penalty = ops.add(penalty, ops.multiply(ops.sum(ops.square(x)), self.l2))
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L1(L1L2):
+    """l1 * sum(|x|)."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    """l2 * sum(x ** 2)."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+def l1_l2(l1=0.01, l2=0.01):
+    """An L1L2 regularizer with both penalties (Keras's defaults 0.01)."""
+    return L1L2(l1=l1, l2=l2)
+
+
+l1 = L1
+l2 = L2
+
+
+def serialize(regularizer):
+    return serialize_keras_object(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    return deserialize_keras_object(config, module_objects=globals(),
+                                    custom_objects=custom_objects,
+                                    printable_module_name="regularizer")
+
+
+def get(identifier):
+    """A regularizer from None, a name, a config dict or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, (dict, str)):
+        obj = deserialize(identifier)
+        return obj() if isinstance(obj, type) else obj
+    if callable(identifier):
+        return identifier
+    raise ValueError("Could not interpret regularizer identifier: %r" % (identifier,))

@@ -1,0 +1,1 @@
+"""Model serialisation (configs, JSON); HDF5 files come with the saving issue."""

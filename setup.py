@@ -1,0 +1,45 @@
+"""Packaging for gkeras: ``pip install .`` (CPU), ``pip install .[cuda12]`` (GPU)."""
+
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read(*parts):
+    """Returns the text of a file given relative to this directory."""
+    with open(os.path.join(HERE, *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"$', read("gkeras", "_version.py"), re.MULTILINE
+).group(1)
+
+setup(
+    name="gkeras",
+    version=VERSION,
+    description="The Keras 2 API on numpy and CuPy: `import gkeras as keras`.",
+    long_description=read("README.md"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    license_files=["LICENSE", "NOTICE"],
+    python_requires=">=3.9",
+    packages=find_packages(include=["gkeras", "gkeras.*"]),
+    package_data={"gkeras.datasets": ["data/digits.csv.gz", "data/DIGITS_LICENSE.txt"]},
+    install_requires=["numpy>=1.23", "h5py>=3.0"],
+    extras_require={
+        "cuda12": ["cupy-cuda12x"],
+        "cuda13": ["cupy-cuda13x"],
+        "mpi": ["mpi4py"],
+        "test": ["pytest", "pytest-timeout"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+        "Operating System :: OS Independent",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
