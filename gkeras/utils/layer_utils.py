@@ -64,7 +64,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
                 space = 2 if col != len(positions) - 1 else 0
                 cutoff = end - start - space
                 fit = text[:cutoff]
-                breaks = [fit.find(b) + len(b) for b in ("),", "},", "],", "',") if fit.find(b) >= 0]
+                # break long cells after a closing bracket or quote, as Keras does
+                breaks = [fit.find(b) + len(b) for b in ("),", "},", "],", "',")
+                          if fit.find(b) >= 0]
                 if breaks:
                     cutoff = min(breaks)
                     fit = fit[:cutoff]
@@ -88,7 +90,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
         except AttributeError:
             shape = "multiple"
         from ..engine.input_layer import InputLayer
-        if isinstance(layer, InputLayer) and not sequential_like:
+        if isinstance(layer, InputLayer):  # tf.keras shows an InputLayer's shape as a list
             shape = "[%s]" % shape
         name = "%s (%s)" % (layer.name, type(layer).__name__)
         params = layer.count_params() if layer.built else 0

@@ -269,7 +269,6 @@ def main():
     except Exception as e:
         print("Model with two layers named 'dup':", type(e).__name__, ":", e)
     K.clear_session()
-    from tf_keras.layers import Dense as _D
     class MyBlock(keras.layers.Layer):
         pass
     print("custom Layer subclass MyBlock ->", MyBlock().name, "| MyDenseNet model subclass ->",
