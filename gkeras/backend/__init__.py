@@ -12,6 +12,11 @@ from . import session as _session
 from . import xp as _xp
 from ..autograd.tensor import Tensor, as_tensor, unwrap
 from ..autograd.variable import Variable
+# Imported here, before `def function` below: importing the submodule binds the package
+# attribute `function` to the module, and the def must come after to win that name
+# (otherwise K.function turns into the module after its first use).
+from .function import LEARNING_PHASE as _LEARNING_PHASE
+from .function import GraphFunction as _GraphFunction
 
 # K names served from other modules, imported on first use: the op modules
 # themselves import `gkeras.backend.xp`, so importing them here would be circular.
@@ -38,6 +43,10 @@ def __getattr__(name):
     raise AttributeError("module 'gkeras.backend' has no attribute %r" % (name,))
 
 
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_RENAMED))
+
+
 def _ops():
     from .. import ops
     return ops
@@ -55,9 +64,8 @@ def clear_session():
 
 def learning_phase():
     """The value set by `set_learning_phase`, else a symbolic input for `K.function`."""
-    from .function import LEARNING_PHASE
     value = _session.learning_phase_value()
-    return LEARNING_PHASE if value is None else value
+    return _LEARNING_PHASE if value is None else value
 
 
 def set_learning_phase(value):
@@ -67,8 +75,7 @@ def set_learning_phase(value):
 
 def function(inputs, outputs, updates=None, name=None, **kwargs):
     """A callable computing `outputs` from values for `inputs` (Keras's K.function)."""
-    from .function import GraphFunction
-    return GraphFunction(inputs, outputs, updates=updates, name=name)
+    return _GraphFunction(inputs, outputs, updates=updates, name=name)
 
 
 def variable(value, dtype=None, name=None, constraint=None):

@@ -58,9 +58,9 @@ def resolve_lambda_function(config, custom_objects=None, key="function"):
         return generic_utils.func_load(value, globs=vars(module) if module else None)
     if kind == "raw":
         return value
-    from .. import backend
-    from .. import activations
-    objects = dict(vars(backend))
+    from .. import activations, backend
+    objects = {name: getattr(backend, name) for name in dir(backend) if not name.startswith("_")}
+    objects = {k: v for k, v in objects.items() if isinstance(v, types.FunctionType)}
     objects.update(activations._REGISTRY)
     if not in_safe_mode() and module_name in sys.modules:
         objects.update(vars(sys.modules[module_name]))

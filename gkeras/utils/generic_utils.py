@@ -82,9 +82,10 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
         obj = _lookup(identifier, module_objects, custom_objects)
         if obj is None:
             known = sorted(k for k in module_objects if not k[0].isupper())
-            raise ValueError("Unknown %s: %r. Expected one of %s, or pass it in "
-                             "`custom_objects`." % (printable_module_name, identifier,
-                                                   ", ".join(known) or "a registered name"))
+            hint = ("Expected one of %s, or pass it in `custom_objects`." % ", ".join(known)
+                    if 0 < len(known) <= 40 else
+                    "Please ensure this object is passed to the `custom_objects` argument.")
+            raise ValueError("Unknown %s: %r. %s" % (printable_module_name, identifier, hint))
         return obj
     raise ValueError("Could not interpret serialized %s: %r"
                      % (printable_module_name, identifier))
