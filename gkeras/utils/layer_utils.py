@@ -61,8 +61,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
             for col, text in enumerate(left):
                 start = positions[col - 1] if col > 0 else 0
                 end = positions[col]
-                space = 2 if col != len(positions) - 1 else 0
-                cutoff = end - start - space
+                last = col == len(positions) - 1
+                space = 0 if last else 2
+                # all but the last column lose one more character to align the columns
+                cutoff = end - start - space - (0 if last else 1)
                 fit = text[:cutoff]
                 # break long cells after a closing bracket or quote, as Keras does
                 breaks = [fit.find(b) + len(b) for b in ("),", "},", "],", "',")
