@@ -1,0 +1,103 @@
+"""Keras's HDF5 weight layout: round trips, by-name loading, mismatches, damaged files."""
+import os
+
+import h5py
+import numpy
+import pytest
+
+import gkeras as keras
+from gkeras.layers import Dense
+from gkeras.saving import hdf5_format
+
+
+def _mlp(second_units=3, second_name="dense_2"):
+    model = keras.Sequential()
+    model.add(Dense(2, input_dim=3, name="dense_1"))
+    model.add(Dense(second_units, name=second_name))
+    return model
+
+
+def test_round_trip_and_keras_layout(tmp_path):
+    model = _mlp()
+    path = tmp_path / "w.h5"
+    hdf5_format.save_weights(model, path)
+    with h5py.File(path, "r") as f:
+        assert [n.decode() for n in f.attrs["layer_names"]] == ["dense_1", "dense_2"]
+        assert f.attrs["backend"] in (b"gkeras", "gkeras")
+        assert [n.decode() for n in f["dense_1"].attrs["weight_names"]] == [
+            "dense_1/kernel:0", "dense_1/bias:0"]
+        assert f["dense_1/dense_1/kernel:0"].shape == (3, 2)
+    other = _mlp()
+    hdf5_format.load_weights(other, path)
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_by_name_loads_only_matching_layers(tmp_path):
+    """The seed's example: dense_1 is loaded, new_dense keeps its own weights."""
+    path = tmp_path / "w.h5"
+    old = _mlp()
+    hdf5_format.save_weights(old, path)
+    new = _mlp(second_units=10, second_name="new_dense")
+    untouched = new.layers[1].get_weights()
+    hdf5_format.load_weights(new, path, by_name=True)
+    numpy.testing.assert_array_equal(new.layers[0].get_weights()[0], old.layers[0].get_weights()[0])
+    numpy.testing.assert_array_equal(new.layers[1].get_weights()[0], untouched[0])
+
+
+def test_shape_mismatch_names_layer_and_shapes(tmp_path):
+    path = tmp_path / "w.h5"
+    hdf5_format.save_weights(_mlp(), path)
+    with pytest.raises(ValueError, match=r"dense_2.*expects shape \(2, 5\).*\(2, 3\)"):
+        hdf5_format.load_weights(_mlp(second_units=5), path)
+    with pytest.raises(ValueError, match=r"Shape mismatch.*dense_2"):
+        hdf5_format.load_weights(_mlp(second_units=5), path, by_name=True)
+    with pytest.warns(UserWarning, match="Skipping loading"):
+        hdf5_format.load_weights(_mlp(second_units=5), path, by_name=True, skip_mismatch=True)
+
+
+def test_layer_count_mismatch(tmp_path):
+    path = tmp_path / "w.h5"
+    hdf5_format.save_weights(_mlp(), path)
+    model = keras.Sequential([Dense(2, input_dim=3)])
+    with pytest.raises(ValueError, match="Layer count mismatch.*expected 1 layers, found 2"):
+        hdf5_format.load_weights(model, path)
+
+
+def test_corrupt_or_missing_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5 at all")
+    with pytest.raises(ValueError, match="Cannot read .* as an HDF5 file"):
+        hdf5_format.load_weights(_mlp(), bad)
+    with pytest.raises(FileNotFoundError):
+        hdf5_format.load_weights(_mlp(), tmp_path / "missing.h5")
+
+
+def test_failed_save_leaves_existing_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "w.h5"
+    model = _mlp()
+    hdf5_format.save_weights(model, path)
+    good = path.read_bytes()
+
+    def explode(group, layers):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(hdf5_format, "save_weights_to_group", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        hdf5_format.save_weights(model, path)
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["w.h5"]  # no temporary left behind
+
+
+def test_large_attribute_is_split_and_read_back(tmp_path):
+    names = ["layer_%05d_%s" % (i, "x" * 40) for i in range(3000)]
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        hdf5_format.save_attributes(f, "layer_names", names)
+        assert "layer_names" not in f.attrs and "layer_names0" in f.attrs
+        assert hdf5_format.load_attributes(f, "layer_names") == names
+
+
+def test_str_attributes_from_h5py3_are_accepted(tmp_path):
+    with h5py.File(tmp_path / "s.h5", "w") as f:
+        f.attrs["weight_names"] = ["a:0", "b:0"]  # variable-length str, read back as str
+        assert hdf5_format.load_attributes(f, "weight_names") == ["a:0", "b:0"]
+    assert os.path.exists(tmp_path / "s.h5")
