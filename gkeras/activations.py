@@ -66,6 +66,31 @@ def swish(x):
 silu = swish
 
 
+def gelu(x, approximate=False):
+    """Gaussian error linear unit x * Phi(x); `approximate` uses the tanh formula."""
+    return ops.gelu(x, approximate=approximate)
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return ops.mish(x)
+
+
+def relu6(x):
+    """min(max(x, 0), 6) (tf.nn.relu6, reachable by name as in tf.keras)."""
+    return ops.relu(x, max_value=6.0)
+
+
+def leaky_relu(x, alpha=0.2):
+    """x for x > 0, alpha * x otherwise (tf.nn.leaky_relu's default alpha 0.2)."""
+    return ops.relu(x, alpha=alpha)
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along `axis`, computed stably."""
+    return ops.log_softmax(x, axis=axis)
+
+
 def serialize(activation):
     """The activation's registered name."""
     name = getattr(activation, "__name__", None)
@@ -97,5 +122,6 @@ def get(identifier):
 
 
 _REGISTRY = {f.__name__: f for f in (linear, relu, softmax, sigmoid, tanh, softplus, softsign,
-                                     elu, selu, exponential, hard_sigmoid, swish)}
+                                     elu, selu, exponential, hard_sigmoid, swish, gelu, mish,
+                                     relu6, leaky_relu, log_softmax)}
 _REGISTRY["silu"] = swish

@@ -89,7 +89,13 @@ class CallbackList:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
 
+        # Keras always passes `logs` (a dict), so user hooks such as
+        # LambdaCallback(on_train_begin=lambda logs: ...) may require it.
+        n_args = 2 if ("batch" in hook or "epoch" in hook) else 1
+
         def dispatch(*args, **kwargs):
+            if len(args) < n_args and "logs" not in kwargs:
+                args = args + ({},) * (n_args - len(args))
             for cb in self.callbacks:
                 getattr(cb, hook)(*args, **kwargs)
         return dispatch

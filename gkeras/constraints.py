@@ -18,6 +18,8 @@ class Constraint:
 
 
 def _norms(w, axis):
+    # Keras documents list axes (`axis=[0, 1, 2]` for Conv2D kernels); numpy needs a tuple
+    axis = tuple(axis) if isinstance(axis, list) else axis
     return (w * w).sum(axis=axis, keepdims=True) ** 0.5
 
 
@@ -76,6 +78,10 @@ max_norm = MaxNorm
 non_neg = NonNeg
 unit_norm = UnitNorm
 min_max_norm = MinMaxNorm
+# Keras 2's legacy aliases
+maxnorm = max_norm
+nonneg = non_neg
+unitnorm = unit_norm
 
 
 def serialize(constraint):

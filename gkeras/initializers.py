@@ -135,10 +135,13 @@ class VarianceScaling(_Seeded):
     """Samples scaled by the fan: the family behind glorot, he and lecun."""
 
     _MODES = ("fan_in", "fan_out", "fan_avg")
-    _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
+    _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         super().__init__(seed)
+        distribution = str(distribution).lower()
+        if distribution == "normal":  # Keras 2's name for the truncated normal
+            distribution = "truncated_normal"
         if scale <= 0:
             raise ValueError("VarianceScaling: `scale` must be positive, got %r" % (scale,))
         if mode not in self._MODES:
@@ -157,7 +160,7 @@ class VarianceScaling(_Seeded):
         if self.distribution == "truncated_normal":
             # 0.879... is the stddev of a unit normal truncated to [-2, 2]
             values = _truncated_normal(rng, shape, 0.0, math.sqrt(scale) / 0.87962566103423978)
-        elif self.distribution in ("untruncated_normal", "normal"):
+        elif self.distribution == "untruncated_normal":
             values = rng.normal(0.0, math.sqrt(scale), size=shape)
         else:
             limit = math.sqrt(3.0 * scale)

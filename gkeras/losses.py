@@ -183,21 +183,37 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         losses = self.per_sample(y_true, y_pred)
         if sample_weight is not None:
-            losses = losses * sample_weight
+            losses = losses * _match_weights(as_tensor(sample_weight), losses)
         return ops.mean(losses)
 
     def get_config(self):
         return dict(self.kwargs, name=self.name)
 
 
-def _loss_class(fn, default_name, **defaults):
+def _match_weights(sample_weight, losses):
+    """Casts `sample_weight` to the losses' dtype and aligns its rank, as tf.keras does.
+
+    A trailing length-1 axis is squeezed (or one is added), so (N, 1) weights on
+    (N,) losses do not broadcast to (N, N).
+    """
+    if sample_weight.dtype != losses.dtype:
+        sample_weight = ops.cast(sample_weight, losses.dtype)
+    if sample_weight.ndim == losses.ndim + 1 and sample_weight.shape[-1] == 1:
+        return ops.squeeze(sample_weight, -1)
+    if sample_weight.ndim == losses.ndim - 1:
+        return ops.expand_dims(sample_weight, -1)
+    return sample_weight
+
+
+def _loss_class(fn, default_name, cls_name=None, **defaults):
     def __init__(self, name=default_name, reduction="auto", **kwargs):
         unknown = set(kwargs) - set(defaults)
         if unknown:
             raise TypeError("%s got unexpected arguments %s" % (type(self).__name__,
                                                                  sorted(unknown)))
         Loss.__init__(self, fn, name=name, **dict(defaults, **kwargs))
-    cls_name = "".join(p.capitalize() for p in default_name.split("_"))
+    # the class name is what `serialize` writes and `deserialize` looks up
+    cls_name = cls_name or "".join(p.capitalize() for p in default_name.split("_"))
     return type(cls_name, (Loss,), {"__init__": __init__,
                                     "__doc__": "Loss object for `%s`." % fn.__name__})
 
@@ -219,8 +235,8 @@ Hinge = _loss_class(hinge, "hinge")
 SquaredHinge = _loss_class(squared_hinge, "squared_hinge")
 CategoricalHinge = _loss_class(categorical_hinge, "categorical_hinge")
 LogCosh = _loss_class(log_cosh, "log_cosh")
-Huber = _loss_class(huber, "huber_loss", delta=1.0)
-KLDivergence = _loss_class(kl_divergence, "kl_divergence")
+Huber = _loss_class(huber, "huber_loss", "Huber", delta=1.0)
+KLDivergence = _loss_class(kl_divergence, "kl_divergence", "KLDivergence")
 Poisson = _loss_class(poisson, "poisson")
 CosineSimilarity = _loss_class(cosine_similarity, "cosine_similarity", axis=-1)
 
@@ -235,7 +251,8 @@ cosine_proximity = cosine_similarity
 
 _FUNCTIONS = {name: obj for name, obj in globals().items()
               if callable(obj) and not name.startswith("_") and name not in (
-                  "Loss", "as_tensor", "deserialize_keras_object", "binary_crossentropy_elementwise")}
+                  "Loss", "as_tensor", "deserialize_keras_object",
+                  "binary_crossentropy_elementwise")}
 
 
 def serialize(loss):

@@ -71,19 +71,20 @@ class Optimizer:
         self.iterations.data = self.iterations.data + 1
 
     def _clip(self, grads):
+        """tf.keras's clipping: ONE rule, clipnorm before global_clipnorm before clipvalue."""
         xp = _xp.xp()
-        if self.clipvalue is not None:
-            grads = [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        if self.clipnorm is not None:
+        if self.clipnorm:
             out = []
             for g in grads:
                 norm = xp.sqrt((g * g).sum())
                 out.append(g * (self.clipnorm / xp.maximum(norm, self.clipnorm)))
-            grads = out
-        if self.global_clipnorm is not None and grads:
+            return out
+        if self.global_clipnorm and grads:
             norm = xp.sqrt(sum((g * g).sum() for g in grads))
             scale = self.global_clipnorm / xp.maximum(norm, self.global_clipnorm)
-            grads = [g * scale for g in grads]
+            return [g * scale for g in grads]
+        if self.clipvalue:
+            return [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
     def _get_slots(self, var):

@@ -69,6 +69,9 @@ def serialize(regularizer):
 
 
 def deserialize(config, custom_objects=None):
+    if config == "l1_l2":
+        # as tf.keras: the name means L1L2(0.01, 0.01), not the factory function itself
+        return L1L2(l1=0.01, l2=0.01)
     return deserialize_keras_object(config, module_objects=globals(),
                                     custom_objects=custom_objects,
                                     printable_module_name="regularizer")

@@ -93,7 +93,7 @@ def check_gradients(fn, inputs, atol=1e-6, rtol=1e-5, eps=1e-6, seed=0):
             continue
         err = numpy.abs(ga - gn) - (atol + rtol * numpy.abs(gn))
         if err.size and err.max() > 0:
-            worst = numpy.unravel_index(numpy.argmax(err), err.shape)
+            worst = tuple(int(i) for i in numpy.unravel_index(numpy.argmax(err), err.shape))
             raise AssertionError(
                 "input %d: gradient mismatch at index %s: tape %.10g vs finite "
                 "differences %.10g" % (i, worst, ga[worst], gn[worst]))

@@ -49,6 +49,13 @@ class Tensor:
     def __float__(self):
         return float(self.data)
 
+    def __bool__(self):
+        # numpy's rule: only one-element tensors have a truth value
+        if self.data.size != 1:
+            raise ValueError("The truth value of a Tensor with %d elements is ambiguous. Use "
+                             "K.any / K.all, or compare a reduced value." % self.data.size)
+        return bool(self.data)
+
     # Arithmetic: delegates to ops (imported lazily to avoid an import cycle).
     def __add__(self, other):
         return _math().add(self, other)
@@ -130,7 +137,10 @@ def as_tensor(x, dtype=None):
     if isinstance(x, Tensor):
         return x
     xp = _xp.xp()
-    if dtype is None and isinstance(x, (float, list, tuple)) and not _is_int_like(x):
+    # Python floats and lists become floatx; numpy scalars (np.float64 is a float
+    # subclass) keep their own dtype, as tf.convert_to_tensor does
+    if (dtype is None and isinstance(x, (float, list, tuple))
+            and not isinstance(x, numpy.generic) and not _is_int_like(x)):
         dtype = _floatx()
     return Tensor(xp.asarray(x, dtype=dtype))
 

@@ -225,7 +225,7 @@ class Layer:
             if spec is None:
                 continue
             ndim = len(shape)
-            prefix = "Input %d of layer %r is incompatible with the layer: " % (i, self.name)
+            prefix = 'Input %d of layer "%s" is incompatible with the layer: ' % (i, self.name)
             if spec.ndim is not None and ndim != spec.ndim:
                 raise ValueError(prefix + "expected ndim=%d, found ndim=%d. Full shape "
                                  "received: %s" % (spec.ndim, ndim, _fmt_shape(shape)))

@@ -10,9 +10,10 @@ class InputLayer(Layer):
     """A layer with no weights that introduces a symbolic input tensor."""
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, sparse=False,
-                 name=None, batch_input_shape=None, ragged=False, **kwargs):
-        if sparse or ragged:
-            raise ValueError("InputLayer: sparse and ragged inputs are not supported by gkeras.")
+                 name=None, batch_input_shape=None, ragged=False, optional=False, **kwargs):
+        if sparse or ragged or optional:
+            raise ValueError("InputLayer: sparse, ragged and optional inputs are not supported "
+                             "by gkeras.")
         if name is None:
             name = session.unique_name("input", zero_based=False)
         if batch_input_shape is None:
@@ -29,7 +30,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_input_shape": list(self._batch_input_shape), "dtype": self.dtype,
-                "sparse": False, "ragged": False, "name": self.name}
+                "sparse": False, "ragged": False, "name": self.name, "optional": False}
 
     def call(self, inputs):
         return inputs

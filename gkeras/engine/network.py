@@ -50,12 +50,40 @@ class Network(Layer):
         names = [layer.name for layer in self._layers]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise ValueError("The name %r is used %d times in the model. All layer names "
+            raise ValueError('The name "%s" is used %d times in the model. All layer names '
                              "should be unique." % (dup[0], names.count(dup[0])))
 
     @property
     def layers(self):
         return list(self._layers)
+
+    # A graph network answers `input`/`output`/`*_shape` from its own graph (as
+    # Keras's Functional does), not from the nodes where it was called as a layer.
+    @property
+    def input(self):
+        if self._is_graph_network:
+            return self.inputs[0] if len(self.inputs) == 1 else list(self.inputs)
+        return Layer.input.fget(self)
+
+    @property
+    def output(self):
+        if self._is_graph_network:
+            return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
+        return Layer.output.fget(self)
+
+    @property
+    def input_shape(self):
+        if self._is_graph_network:
+            shapes = [t.shape for t in self.inputs]
+            return shapes[0] if len(shapes) == 1 else shapes
+        return Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        if self._is_graph_network:
+            shapes = [t.shape for t in self.outputs]
+            return shapes[0] if len(shapes) == 1 else shapes
+        return Layer.output_shape.fget(self)
 
     def _sublayers(self):
         return self._layers
@@ -92,7 +120,7 @@ class Network(Layer):
                 e is None or s is None or e == s for e, s in zip(expected, shape))
             if not ok:
                 raise ValueError(
-                    "Input %d of layer %r is incompatible with the layer: expected shape=%s, "
+                    'Input %d of layer "%s" is incompatible with the layer: expected shape=%s, '
                     "found shape=%s" % (i, self.name, _fmt_shape(expected), _fmt_shape(shape)))
 
     def call(self, inputs, training=None):

@@ -157,7 +157,7 @@ class Model(Network):
     # ------------------------------------------------------------ data
     def _standardize(self, x, y=None, sample_weight=None, class_weight=None):
         xs = training_utils.standardize_arrays(
-            x, self.input_names, [t.shape for t in self.inputs], "input")
+            x, self.input_names, [t.shape for t in self.inputs], "input", model_name=self.name)
         if xs is None:
             raise ValueError("No input data provided: pass `x`.")
         xs = [training_utils.expand_trailing(a, t.shape) for a, t in zip(xs, self.inputs)]

@@ -179,10 +179,10 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                              validation_batch_size or batch_size or 32, validation_steps)
 
     history = callbacks_module.History()
-    cbs = list(callbacks or [])
+    # tf.keras's order: the user's callbacks, then History, then the progress bar
+    cbs = list(callbacks or []) + [history]
     if verbose:
-        cbs.insert(0, callbacks_module.ProgbarLogger(stateful_metrics=model.metrics_names))
-    cbs.append(history)
+        cbs.append(callbacks_module.ProgbarLogger(stateful_metrics=model.metrics_names))
     params = {"epochs": epochs, "steps": train.num_steps(), "verbose": verbose}
     cb_list = callbacks_module.CallbackList(cbs, model=model, params=params)
 
@@ -199,7 +199,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                 break
         epoch_logs = acc.result()
         if val is not None and _validate_now(epoch, validation_freq):
-            val_logs = run_test_loop(model, val, verbose=0)
+            val_logs = run_test_loop(model, val, verbose=0, callbacks=cbs)
             epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
         cb_list.on_epoch_end(epoch, epoch_logs)
         if model.stop_training:
@@ -234,7 +234,7 @@ def _validation_source(model, validation_data, val_arrays, batch_size, steps):
 def run_test_loop(model, source, verbose=0, callbacks=None):
     """Averages loss and metrics over every batch of `source`."""
     progbar = Progbar(source.num_steps(), verbose=verbose,
-                      stateful_metrics=model.metrics_names) if verbose == 1 else None
+                      stateful_metrics=model.metrics_names) if verbose in (1, 2) else None
     cb_list = callbacks_module.CallbackList(callbacks, model=model)
     cb_list.on_test_begin()
     acc = LogAccumulator()
@@ -247,11 +247,13 @@ def run_test_loop(model, source, verbose=0, callbacks=None):
         logs = acc.result()
         cb_list.on_test_batch_end(step, logs)
         if progbar is not None:
-            progbar.update(step + 1, list(logs.items()))
+            progbar.update(step + 1, list(logs.items()), finalize=False)
     logs = acc.result()
     if not logs:
         raise ValueError("No data to evaluate: the input is empty.")
     cb_list.on_test_end(logs)
+    if progbar is not None:  # tf.keras's ProgbarLogger finalizes in on_test_end
+        progbar.update(step + 1, list(logs.items()), finalize=True)
     return logs
 
 
@@ -282,7 +284,7 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
             slices = slices[:steps]
         batches = ([a[start:stop] for a in xs] for start, stop in slices)
         total = len(slices)
-    progbar = Progbar(total, verbose=verbose) if verbose == 1 else None
+    progbar = Progbar(total, verbose=verbose) if verbose in (1, 2) else None
     cb_list = callbacks_module.CallbackList(callbacks, model=model)
     cb_list.on_predict_begin()
     outputs = None
@@ -293,9 +295,11 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
             acc + [o] for acc, o in zip(outputs, outs)]
         cb_list.on_predict_batch_end(step, {"outputs": outs})
         if progbar is not None:
-            progbar.update(step + 1)
+            progbar.update(step + 1, finalize=False)
     cb_list.on_predict_end()
     if outputs is None:
         raise ValueError("No data to predict on: the input is empty.")
+    if progbar is not None:  # tf.keras's ProgbarLogger finalizes in on_predict_end
+        progbar.update(step + 1, finalize=True)
     result = [numpy.concatenate(o, axis=0) for o in outputs]
     return result if len(result) > 1 else result[0]

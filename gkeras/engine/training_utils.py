@@ -4,7 +4,7 @@ import numpy
 from ..backend import config
 
 
-def standardize_arrays(data, names, shapes, kind):
+def standardize_arrays(data, names, shapes, kind, model_name=None):
     """Turns x or y (array, list or dict) into a list aligned with `names`.
 
     Args:
@@ -12,6 +12,7 @@ def standardize_arrays(data, names, shapes, kind):
         names: the model's input (or output) names.
         shapes: the expected shapes (batch axis None), for error messages and checks.
         kind: 'input' or 'target', for messages.
+        model_name: named in input-shape errors, as tf.keras does.
 
     Raises:
         ValueError: on a wrong count, an unknown dict key or a wrong shape.
@@ -39,10 +40,10 @@ def standardize_arrays(data, names, shapes, kind):
             "The model expects %d %s array(s) (%s), but it received %d."
             % (len(names), kind, ", ".join(names), len(arrays)))
     out = []
-    for name, shape, a in zip(names, shapes or [None] * len(names), arrays):
+    for i, (name, shape, a) in enumerate(zip(names, shapes or [None] * len(names), arrays)):
         a = _to_numpy(a, name, kind)
         if kind == "input" and shape is not None:
-            _check_shape(a, shape, name, kind)
+            _check_shape(a, shape, i, model_name or name)
         out.append(a)
     return out
 
@@ -67,15 +68,25 @@ def _to_numpy(a, name, kind):
     return a
 
 
-def _check_shape(a, shape, name, kind):
+def _check_shape(a, shape, index, model_name):
+    """tf.keras's check of input `index` against the model's input shape.
+
+    Raises:
+        ValueError: 'Input 0 of layer "sequential" is incompatible with the layer:
+            expected shape=(None, 4), found shape=(None, 5)' (the batch axis shown as None).
+    """
     if a.ndim == len(shape) - 1 and len(shape) >= 2 and shape[-1] == 1:
         return  # Keras expands a missing trailing 1 for inputs
-    expected = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
     if a.ndim != len(shape) or any(e is not None and e != s for e, s in zip(shape[1:],
                                                                            a.shape[1:])):
         raise ValueError(
-            "Error when checking %s: expected %s to have shape %s but got an array with shape "
-            "%s." % (kind, name, expected, a.shape))
+            'Input %d of layer "%s" is incompatible with the layer: expected shape=%s, '
+            "found shape=%s" % (index, model_name, _fmt(shape), _fmt((None,) + a.shape[1:])))
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
 
 
 def expand_trailing(a, shape):

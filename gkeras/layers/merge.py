@@ -34,8 +34,8 @@ class _Merge(Layer):
 
 def _broadcast_shapes(a, b, layer):
     if len(a) != len(b):
-        raise ValueError("Inputs of layer %r have incompatible ranks: %s and %s"
-                         % (layer.name, tuple(a), tuple(b)))
+        raise ValueError('Inputs have incompatible shapes (different ranks). Received shapes '
+                         '%s and %s (layer "%s")' % (tuple(a), tuple(b), layer.name))
     out = []
     for i, (x, y) in enumerate(zip(a, b)):
         if i == 0 or x is None or y is None:
@@ -45,8 +45,8 @@ def _broadcast_shapes(a, b, layer):
         elif x == 1:
             out.append(y)
         else:
-            raise ValueError("Operands could not be broadcast together with shapes %s %s "
-                             "(layer %r)" % (tuple(a), tuple(b), layer.name))
+            raise ValueError('Inputs have incompatible shapes. Received shapes %s and %s '
+                             '(layer "%s")' % (tuple(a), tuple(b), layer.name))
     return out
 
 

@@ -1,6 +1,6 @@
 """Differentiable primitives on Tensors; each records itself on open tapes."""
-from .activations import (elu, gelu_tanh, hard_sigmoid, log_softmax, relu, selu,  # noqa: F401
-                          sigmoid, softmax, softplus, softsign, swish, tanh)
+from .activations import (elu, gelu, gelu_tanh, hard_sigmoid, log_softmax, mish,  # noqa: F401
+                          relu, selu, sigmoid, softmax, softplus, softsign, swish, tanh)
 from .array import (batch_flatten, broadcast_to, cast, concatenate, expand_dims,  # noqa: F401
                     gather, getitem, reshape, squeeze, stack, tile, transpose)
 from .losses import (sigmoid_cross_entropy, softmax_cross_entropy,  # noqa: F401
@@ -9,3 +9,4 @@ from .math import (abs, add, clip, divide, dot, exp, log, log1p, matmul, maximum
                    minimum, multiply, negative, power, sqrt, square, subtract)
 from .nn import bias_add, dropout  # noqa: F401
 from .reduction import logsumexp, max, mean, min, prod, std, sum, var  # noqa: F401
+from .special import erf, erfc  # noqa: F401

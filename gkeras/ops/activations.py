@@ -3,29 +3,42 @@ import math as _pymath
 
 from ..autograd.function import Function
 from ._util import as_tensor
+from .special import erfc_array
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_HALF = _pymath.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / _pymath.sqrt(2.0 * _pymath.pi)
 
 
 class ReLU(Function):
-    """Keras's relu: alpha * (x - threshold) below threshold, capped at max_value."""
+    """Keras's relu, step by step as tf.keras computes it.
+
+    The positive part is x where x > threshold (else 0), clipped to
+    [0, max_value] when a cap is given; then alpha * (threshold - x) is
+    subtracted where x < threshold. So relu(threshold) is 0, as in Keras.
+    """
 
     def __init__(self, alpha=0.0, max_value=None, threshold=0.0):
         self.alpha, self.max_value, self.threshold = alpha, max_value, threshold
 
     def forward(self, xp, x):
         self.x = x
-        y = xp.where(x >= self.threshold, x, self.alpha * (x - self.threshold))
+        y = xp.where(x > self.threshold, x, 0)
         if self.max_value is not None:
-            y = xp.where(x >= self.max_value, xp.asarray(self.max_value, x.dtype), y)
+            y = xp.clip(y, 0, self.max_value)
+        if self.alpha:
+            y = y - self.alpha * xp.maximum(self.threshold - x, 0)
         return y.astype(x.dtype, copy=False)
 
     def backward(self, xp, gy):
         x = self.x
-        d = xp.where(x >= self.threshold, 1.0, self.alpha).astype(gy.dtype)
+        d = x > self.threshold
         if self.max_value is not None:
-            d = d * (x < self.max_value)
+            d = d & (x >= 0) & (x < self.max_value)
+        d = d.astype(gy.dtype)
+        if self.alpha:
+            d = d + self.alpha * (x < self.threshold)
         return gy * d
 
 
@@ -131,6 +144,38 @@ class Swish(Function):
         return gy * (s + self.x * s * (1 - s))
 
 
+class Gelu(Function):
+    """Exact GELU: x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2)).
+
+    erfc keeps the relative accuracy for very negative x, where
+    1 + erf(x / sqrt(2)) would cancel.
+    """
+
+    def forward(self, xp, x):
+        self.x = x
+        z = x.astype(xp.float64, copy=False) * -_SQRT_HALF  # in float64: no rounding here
+        self.cdf = (0.5 * erfc_array(xp, z)).astype(x.dtype, copy=False)
+        return x * self.cdf
+
+    def backward(self, xp, gy):
+        x = self.x
+        pdf = xp.exp(-0.5 * x * x) * x.dtype.type(_INV_SQRT_2PI)
+        return gy * (self.cdf + x * pdf)
+
+
+class Mish(Function):
+    """x * tanh(softplus(x))."""
+
+    def forward(self, xp, x):
+        self.x = x
+        self.t = xp.tanh(xp.logaddexp(0, x)).astype(x.dtype, copy=False)
+        return x * self.t
+
+    def backward(self, xp, gy):
+        t = self.t
+        return gy * (t + self.x * (1 - t * t) * Sigmoid().forward(xp, self.x))
+
+
 class GeluTanh(Function):
     """GELU with the tanh approximation (Keras's `gelu(approximate=True)`)."""
 
@@ -214,3 +259,13 @@ def swish(x):
 def gelu_tanh(x):
     """GELU, tanh approximation."""
     return GeluTanh().apply(as_tensor(x))
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit: exact (erf) or with the tanh approximation."""
+    return (GeluTanh() if approximate else Gelu()).apply(as_tensor(x))
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return Mish().apply(as_tensor(x))

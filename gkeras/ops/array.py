@@ -130,10 +130,13 @@ class Cast(Function):
 
     def forward(self, xp, x):
         self.in_dtype = x.dtype
-        return x.astype(self.dtype)
+        y = x.astype(self.dtype)
+        self.out_kind = y.dtype.kind
+        return y
 
     def backward(self, xp, gy):
-        if self.in_dtype.kind != "f":
+        # only float -> float casts carry a gradient (as in TensorFlow)
+        if self.in_dtype.kind != "f" or self.out_kind != "f":
             return None
         return gy.astype(self.in_dtype)
 

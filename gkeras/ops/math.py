@@ -272,16 +272,25 @@ def matmul(a, b):
 
 
 def dot(x, w):
-    """Keras's K.dot: contracts the last axis of `x` with the first axis of 2-D `w`.
+    """Keras's K.dot: contracts the last axis of `x` with the second-to-last of `w`.
 
-    Inputs of rank > 2 are folded to 2-D so a single GEMM does the work.
+    Two 2-D operands are a plain matrix product. Otherwise (as tf.keras does)
+    `x` is folded to (-1, x.shape[-1]) and `w` to (w.shape[-2], -1) with that
+    axis moved first, so a single GEMM does the work; the result has shape
+    x.shape[:-1] + w.shape[:-2] + w.shape[-1:].
     """
     from . import array
     x, w = coerce_pair(x, w)
-    if w.ndim != 2 or x.ndim < 2:
+    if x.ndim <= 2 and w.ndim <= 2:
         return matmul(x, w)
-    if x.ndim == 2:
-        return MatMul().apply(x, w)
-    lead = x.shape[:-1]
-    y = MatMul().apply(array.reshape(x, (-1, x.shape[-1])), w)
-    return array.reshape(y, lead + (w.shape[1],))
+    if w.ndim < 2:
+        raise ValueError("dot needs a second operand of rank >= 2, got shapes %s and %s"
+                         % (x.shape, w.shape))
+    x2 = array.reshape(x, (-1, x.shape[-1]))  # (N, m)
+    if w.ndim == 2:
+        w2 = w
+    else:
+        perm = [w.ndim - 2] + [i for i in range(w.ndim) if i != w.ndim - 2]
+        w2 = array.reshape(array.transpose(w, perm), (w.shape[-2], -1))  # (m, K)
+    y = MatMul().apply(x2, w2)
+    return array.reshape(y, x.shape[:-1] + w.shape[:-2] + w.shape[-1:])

@@ -34,7 +34,9 @@ def _lookup(name, module_objects, custom_objects):
     for scope in [custom_objects or {}] + list(reversed(_SCOPES)) + [_GLOBAL_CUSTOM_OBJECTS]:
         if name in scope:
             return scope[name]
-    return module_objects.get(name)
+    found = module_objects.get(name)
+    # registries built from a module's globals also hold imported modules: never return those
+    return None if inspect.ismodule(found) else found
 
 
 def serialize_keras_object(instance):

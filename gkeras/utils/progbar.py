@@ -109,7 +109,7 @@ class Progbar:
         digits = int(numpy.log10(self.target)) + 1 if self.target else 1
         info = ("%" + str(digits) + "d/%d") % (current, self.target)
         info += " - %.0fs" % (now - self._start)
-        info += self._format_values()
+        info += self._format_values(signed=True)
         if self._time_at_epoch_end:
             per_epoch = self._time_at_epoch_end - self._time_at_epoch_start
             info += " -" + _format_time(per_epoch, "epoch")
@@ -118,13 +118,15 @@ class Progbar:
         sys.stdout.write(info + "\n")
         sys.stdout.flush()
 
-    def _format_values(self):
+    def _format_values(self, signed=False):
+        """' - name: value' pairs; `signed`: tf.keras's verbose=2 test `v > 1e-3` (not abs)."""
         info = ""
         for k in self._values_order:
             info += " - %s:" % k
             total, count = self._values[k]
             avg = float(numpy.mean(total / max(1, count)))
-            info += (" %.4f" % avg) if abs(avg) > 1e-3 else (" %.4e" % avg)
+            big = avg > 1e-3 if signed else abs(avg) > 1e-3
+            info += (" %.4f" % avg) if big else (" %.4e" % avg)
         return info
 
     def _step_duration(self, current, now):

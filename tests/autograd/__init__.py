@@ -1,0 +1,1 @@
+"""Tests of gkeras.autograd (a package so its module names stay unique)."""
