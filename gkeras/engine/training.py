@@ -252,6 +252,32 @@ class Model(Network):
         from ..utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    def save_weights(self, filepath, overwrite=True, save_format=None):
+        """Writes all layer weights to an HDF5 file in Keras's layout (atomically).
+
+        gkeras always writes HDF5, whatever the suffix; TensorFlow checkpoints
+        (`save_format='tf'`) do not exist here.
+        """
+        if save_format not in (None, "h5", "hdf5"):
+            raise ValueError("save_weights: unsupported save_format %r; gkeras writes Keras's "
+                             "HDF5 format (save_format='h5')." % (save_format,))
+        from ..saving import hdf5_format
+        hdf5_format.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        """Loads weights saved by `save_weights` (or a whole-model `.h5` file).
+
+        Args:
+            by_name: load only layers whose names match a saved layer.
+            skip_mismatch: with `by_name`, skip (with a warning) layers whose weight
+                count or shapes differ instead of raising.
+        """
+        from ..saving import hdf5_format
+        if not self.built:
+            raise ValueError("Unable to load weights into an unbuilt model: build it first "
+                             "(give the first layer an `input_shape`, or call `build`).")
+        hdf5_format.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
     def to_json(self, **kwargs):
         """The model's architecture as a Keras JSON string."""
         import json

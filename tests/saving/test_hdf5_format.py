@@ -101,3 +101,36 @@ def test_str_attributes_from_h5py3_are_accepted(tmp_path):
         f.attrs["weight_names"] = ["a:0", "b:0"]  # variable-length str, read back as str
         assert hdf5_format.load_attributes(f, "weight_names") == ["a:0", "b:0"]
     assert os.path.exists(tmp_path / "s.h5")
+
+
+def test_seed_snippet_load_weights_by_name(tmp_path):
+    """The seed's example, run as written with keras -> gkeras."""
+    from gkeras.models import Sequential
+    fname = str(tmp_path / "my_model_weights.h5")
+    model = Sequential()
+    model.add(Dense(2, input_dim=3, name="dense_1"))
+    model.add(Dense(3, name="dense_2"))
+    model.save_weights(fname)
+    original = model.get_weights()
+    # new model
+    model = Sequential()
+    model.add(Dense(2, input_dim=3, name="dense_1"))  # will be loaded
+    model.add(Dense(10, name="new_dense"))  # will not be loaded
+    # load weights from first model; will only affect the first layer, dense_1.
+    new_dense = model.layers[1].get_weights()
+    model.load_weights(fname, by_name=True)
+    numpy.testing.assert_array_equal(model.layers[0].get_weights()[0], original[0])
+    numpy.testing.assert_array_equal(model.layers[1].get_weights()[0], new_dense[0])
+
+
+def test_model_methods_round_trip_functional(tmp_path):
+    inp = keras.Input((4,))
+    out = Dense(2)(keras.layers.BatchNormalization()(Dense(3)(inp)))
+    model = keras.Model(inp, out)
+    model.save_weights(tmp_path / "f.h5")
+    clone = keras.Model.from_config(model.get_config())
+    clone.load_weights(tmp_path / "f.h5")
+    x = numpy.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    numpy.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
+    with pytest.raises(ValueError, match="save_format"):
+        model.save_weights(tmp_path / "f.tf", save_format="tf")
