@@ -12,9 +12,15 @@ from .utils.generic_utils import deserialize_keras_object
 
 
 class Optimizer:
-    """Base class: subclasses define `_slot_names` and `_update(w, g, slots, lr, t)`."""
+    """Base class: subclasses define `_slot_groups` and `_update(xp, w, g, slots, lr, t)`.
 
-    _slot_names = ()
+    `_slot_groups` lists groups of slot names. State is ordered as tf.keras
+    orders `optimizer.variables()`: `iterations` first, then group by group,
+    each group interleaved over the variables (Adam: m, v of the first
+    weight, m, v of the second, ..., then AMSGrad's vhat of every weight).
+    """
+
+    _slot_groups = ()
 
     def __init__(self, learning_rate=0.001, name=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, decay=0.0, lr=None, **kwargs):
@@ -30,10 +36,9 @@ class Optimizer:
         self.decay = float(decay)
         self._learning_rate = Variable(numpy.float32(learning_rate),
                                        name="%s/learning_rate:0" % self.name, trainable=False)
-        self.iterations = Variable(numpy.int64(0), name="%s/iter:0" % self.name,
-                                   trainable=False)
-        self._slots = {}  # id(variable) -> list of slot Variables
-        self._slot_order = []  # variables in the order their slots were created
+        self.iterations = Variable(numpy.int64(0), name="iteration:0", trainable=False)
+        self._slots = {}  # id(variable) -> {slot name: Variable}
+        self._var_list = []  # variables in the order their slots were created
 
     # ------------------------------------------------------------ learning rate
     @property
@@ -56,19 +61,25 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars):
         """Applies one update step to each (gradient, variable) pair."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        self.build([v for _, v in pairs])
         grads = self._clip([g for g, _ in pairs])
         step = int(self.iterations.data)
         lr = self._current_lr(step)
+        self._prepare_step(step + 1)
         xp = _xp.xp()
-        for g, var in zip(grads, (v for _, v in pairs)):
-            slots = self._get_slots(var)
+        names = self._slot_names()
+        for g, (_, var) in zip(grads, pairs):
+            slots = self._slots[id(var)]
             new = self._update(xp, var.data, g.astype(var.dtype, copy=False),
-                               [s.data for s in slots], lr, step + 1)
+                               [slots[n].data for n in names], lr, step + 1)
             if new is not None:
                 var.data = new
             if var.constraint is not None:
                 var.data = var.constraint(var.data)
         self.iterations.data = self.iterations.data + 1
+
+    def _prepare_step(self, t):
+        """Hook for per-step values shared by all variables (Nadam's momentum cache)."""
 
     def _clip(self, grads):
         """tf.keras's clipping: ONE rule, clipnorm before global_clipnorm before clipvalue."""
@@ -87,17 +98,22 @@ class Optimizer:
             return [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
-    def _get_slots(self, var):
-        slots = self._slots.get(id(var))
-        if slots is None:
-            xp = _xp.xp()
-            slots = [Variable(xp.full(var.shape, self._slot_init(name), dtype=var.dtype),
-                              name="%s/%s/%s:0" % (self.name, var.name.split(":")[0], name),
-                              trainable=False)
-                     for name in self._slot_names]
-            self._slots[id(var)] = slots
-            self._slot_order.append(var)
-        return slots
+    def _slot_names(self):
+        return [name for group in self._slot_groups for name in group]
+
+    def build(self, var_list):
+        """Creates the slots of any new variables in `var_list`, in tf.keras's order."""
+        new = [v for v in var_list if id(v) not in self._slots]
+        if not new:
+            return
+        xp = _xp.xp()
+        for var in new:
+            self._slots[id(var)] = {
+                name: Variable(xp.full(var.shape, self._slot_init(name), dtype=var.dtype),
+                               name="%s/%s/%s:0" % (self.name, name, var.name.split(":")[0]),
+                               trainable=False)
+                for name in self._slot_names()}
+            self._var_list.append(var)
 
     def _slot_init(self, name):
         return 0.0
@@ -109,24 +125,20 @@ class Optimizer:
     # ------------------------------------------------------------ state
     @property
     def weights(self):
-        """iterations first, then every variable's slots in creation order."""
+        """iterations first, then the slots group by group, interleaved over variables."""
         out = [self.iterations]
-        for var in self._slot_order:
-            out += self._slots[id(var)]
+        for group in self._slot_groups:
+            for var in self._var_list:
+                out += [self._slots[id(var)][name] for name in group]
         return out
 
     variables = weights
-
-    def build(self, var_list):
-        """Creates the slots for `var_list` (so state can be set before training)."""
-        for var in var_list:
-            self._get_slots(var)
 
     def get_weights(self):
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights):
-        """Restores state saved by `get_weights` (slots must already exist: `build`)."""
+        """Restores state saved by `get_weights` (call `build(var_list)` first)."""
         params = self.weights
         if len(params) != len(weights):
             raise ValueError("Optimizer %s has %d state variables but %d values were given."
@@ -167,14 +179,18 @@ def _scalar(value):
 
 
 class SGD(Optimizer):
-    """Gradient descent with optional momentum and Nesterov momentum."""
+    """Gradient descent with optional momentum and Nesterov momentum.
+
+    Like tf.keras, SGD keeps a momentum slot per weight even when momentum is 0.
+    """
+
+    _slot_groups = (("m",),)
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError("SGD: `momentum` must be in [0, 1], got %r" % (momentum,))
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        self._slot_names = ("momentum",) if self.momentum else ()
 
     def _update(self, xp, w, g, slots, lr, t):
         if not self.momentum:
@@ -200,24 +216,25 @@ class RMSprop(Optimizer):
                  centered=False, name="RMSprop", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
-        names = ["velocity"]
+        groups = [("velocity",)]
         if momentum:
-            names.append("momentum")
+            groups.append(("momentum",))
         if centered:
-            names.append("average_gradient")
-        self._slot_names = tuple(names)
+            groups.append(("average_gradient",))
+        self._slot_groups = tuple(groups)
 
     def _update(self, xp, w, g, slots, lr, t):
         v = slots[0]
         v *= self.rho
-        v += (1 - self.rho) * g * g
+        v += (1 - self.rho) * (g * g)
         denominator = v
         if self.centered:
             avg = slots[-1]
             avg *= self.rho
             avg += (1 - self.rho) * g
             denominator = v - avg * avg
-        increment = lr * g / xp.sqrt(denominator + self.epsilon)
+        increment = lr * g
+        increment /= xp.sqrt(denominator + self.epsilon)
         if self.momentum:
             m = slots[1]
             m *= self.momentum
@@ -239,7 +256,7 @@ class Adam(Optimizer):
                  amsgrad=False, name="Adam", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
-        self._slot_names = ("m", "v", "vhat") if amsgrad else ("m", "v")
+        self._slot_groups = (("m", "v"), ("vhat",)) if amsgrad else (("m", "v"),)
 
     def _update(self, xp, w, g, slots, lr, t):
         m, v = slots[0], slots[1]
@@ -261,11 +278,12 @@ class Adam(Optimizer):
 class Adagrad(Optimizer):
     """Per-coordinate rates from accumulated squared gradients."""
 
+    _slot_groups = (("accumulator",),)
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="Adagrad", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
-        self._slot_names = ("accumulator",)
 
     def _slot_init(self, name):
         return self.initial_accumulator_value
@@ -281,13 +299,90 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
-sgd = SGD
-rmsprop = RMSprop
-adam = Adam
-adagrad = Adagrad
+class Adadelta(Optimizer):
+    """Steps scaled by the ratio of RMS(previous updates) to RMS(gradients)."""
 
-_REGISTRY = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "Adagrad": Adagrad,
-             "sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}
+    _slot_groups = (("accumulated_grad", "accumulated_delta_var"),)
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _update(self, xp, w, g, slots, lr, t):
+        acc_grad, acc_delta = slots
+        acc_grad *= self.rho
+        acc_grad += (1 - self.rho) * (g * g)
+        delta = -xp.sqrt(acc_delta + self.epsilon) * g / xp.sqrt(acc_grad + self.epsilon)
+        acc_delta *= self.rho
+        acc_delta += (1 - self.rho) * (delta * delta)
+        w += lr * delta
+        return None
+
+    def _hyper_config(self):
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: u = max(beta_2 * u, |g|)."""
+
+    _slot_groups = (("m", "u"),)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 name="Adamax", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _update(self, xp, w, g, slots, lr, t):
+        m, u = slots
+        m += (g - m) * (1 - self.beta_1)
+        xp.maximum(self.beta_2 * u, xp.abs(g), out=u)
+        w -= (lr * m) / ((1 - self.beta_1 ** t) * (u + self.epsilon))
+        return None
+
+    def _hyper_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and tf.keras's momentum schedule (0.96 decay)."""
+
+    _slot_groups = (("m", "v"),)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 name="Nadam", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self._u_product = (0, 1.0)  # (step, product of the momentum schedule up to it)
+
+    def _schedule(self, t):
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
+
+    def _prepare_step(self, t):
+        step, product = self._u_product
+        if step > t:  # state was restored to an earlier step: recompute from scratch
+            step, product = 0, 1.0
+        while step < t:
+            step += 1
+            product *= self._schedule(step)
+        self._u_product = (step, product)
+
+    def _update(self, xp, w, g, slots, lr, t):
+        m, v = slots
+        u_t, u_next = self._schedule(t), self._schedule(t + 1)
+        product = self._u_product[1]
+        m += (g - m) * (1 - self.beta_1)
+        v += (g * g - v) * (1 - self.beta_2)
+        m_hat = u_next * m / (1 - product * u_next) + (1 - u_t) * g / (1 - product)
+        v_hat = v / (1 - self.beta_2 ** t)
+        w -= (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)
+        return None
+
+    def _hyper_config(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+_REGISTRY = {cls.__name__: cls for cls in (SGD, RMSprop, Adam, Adagrad, Adadelta, Adamax, Nadam)}
+_REGISTRY.update({name.lower(): cls for name, cls in list(_REGISTRY.items())})
 
 
 def serialize(optimizer):
