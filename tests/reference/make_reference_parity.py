@@ -22,7 +22,7 @@ How to regenerate (versions used for the committed files are pinned here)::
     v/bin/pip install tensorflow-cpu==2.21.0 tf-keras==2.21.0 h5py
     v/bin/python tests/reference/make_reference_parity.py
 
-(generated with Python 3.11, numpy 2.4.x, tensorflow-cpu 2.21.0, tf-keras 2.21.0 on CPU.)
+(generated with Python 3.11, numpy 2.4.6, tensorflow-cpu 2.21.0, tf-keras 2.21.0 on CPU.)
 
 All arrays are float32 as Keras computes them unless stated otherwise.
 
@@ -66,7 +66,9 @@ KEY SCHEME
        sgd_momentum_decay (legacy SGD(0.1, momentum=0.9, decay=0.05)),
        rmsprop, adam, adagrad, adadelta, adamax, nadam (legacy classes, default args).
    json["optimizers"]["nadam_u_product"] holds the hidden Nadam ``_u_product`` variable
-   (not part of variables()) after each step, graph vs eager.
+   (not part of variables()) after each step, graph vs eager; "nadam_u_t_*" the momentum
+   schedules of both generations; "new_sgd_decay_kwarg" / "new_sgd_lr_kwarg" what the
+   new SGD does with ``decay=`` / ``lr=``.
 
 2. BatchNormalization.
    a. Layer forward, ``bn.<case>.*``; momentum=0.5, epsilon=1e-3, weights set explicitly:
@@ -89,7 +91,7 @@ KEY SCHEME
       json["batchnorm"]["config_2d"] is get_config() of the 2d layer; json["batchnorm"]
       [<case>] has "config_diff_vs_2d", whether the moving variance update used the
       biased (1/n) or unbiased (1/(n-1)) batch variance, and whether the layer was fused.
-   b. ``bntrain.*``: Sequential([Dense(6, input_shape=(4,)), BatchNormalization(),
+   b./c. ``bntrain.*``: Sequential([Dense(6, input_shape=(4,)), BatchNormalization(),
       Activation('relu'), Dense(3, activation='softmax')]), SGD(0.1),
       categorical_crossentropy, metrics=['accuracy'].
       ``bntrain.x`` (20,4), ``bntrain.y`` (20,3) one-hot, ``bntrain.w0.<i>`` i=0..7
@@ -97,7 +99,9 @@ KEY SCHEME
       ``bntrain.fit.w.<i>``     after fit(batch_size=5, epochs=3, shuffle=False,
                                 validation_split=0.2) (train on x[:16]: batches 5,5,5,1)
       ``bntrain.frozen.w.<i>``  same fit, but BN layer ``trainable=False`` before compile
-      json["batchnorm"]["train_fit"/"train_frozen"]: history, batch_logs, ...
+      json["batchnorm"]["train_fit"/"train_frozen"]: history, batch_logs, weight
+      names, and the first-batch loss at w0 in inference and training mode (compare
+      with batch_logs[1]["loss"] to see which mode fit used).
    d. ``bn4d.*``: Sequential([Reshape((2,2,2), input_shape=(8,)),
       BatchNormalization(axis=-1), Flatten(), Dense(3, activation='softmax')]),
       SGD(0.1), categorical_crossentropy, fit(batch_size=5, epochs=1, shuffle=False).
@@ -130,13 +134,15 @@ KEY SCHEME
    output shape as Keras returns it), ``met.top_k_categorical_accuracy.k<1|2|3>``,
    ``met.sparse_top_k_categorical_accuracy.k2`` (labels (6,) int32).
    json["metrics"]: History keys / metrics_names for metrics=['accuracy',
-   'top_k_categorical_accuracy', 'mse', 'mae', 'binary_crossentropy'] and for ['acc'].
+   'top_k_categorical_accuracy', 'mse', 'mae', 'binary_crossentropy'] (history_five),
+   ['acc'] (history_acc) and metric objects (history_objects).
 
-5. Callbacks (``cb.*``); all problems: Dense(k) linear model, mse, full-batch SGD,
-   shuffle=False, weights set explicitly:
+5. Callbacks (``cb.*``); all problems: Dense(k) linear model, mse, SGD, shuffle=False,
+   weights set explicitly (EarlyStopping fits use one full batch of 8 per epoch):
    ``cb.es.x`` (8,3), ``cb.es.y`` (8,2), ``cb.es.xv`` (4,3), ``cb.es.yv`` (4,2),
    ``cb.es.w0.<i>`` [kernel (3,2), bias (2,)]; validation targets are generated from a
-   point 30% of the way from w0 to the training optimum, so val_loss falls then rises.
+   point 30% of the way from w0 to the training optimum, so val_loss falls then rises;
+   ``cb.es.yv_same`` (4,2) validation targets from the training optimum (min_delta case).
    ``cb.es_<case>.w_epoch.<i>`` (E, ...) weights at the end of every epoch that ran
    (recorded by a callback placed BEFORE EarlyStopping), ``cb.es_<case>.w_final.<i>``
    weights after fit returned.  cases: overshoot (patience=1, min_delta=1e-4,
@@ -148,7 +154,6 @@ KEY SCHEME
    stability limit (oscillating, growing loss); ``cb.rlr.w_final.<i>``.
    ``cb.lrs.w_final.<i>``  LearningRateScheduler(lambda epoch: 0.1 * 0.5**epoch), 3
    epochs on the cb.es training data from cb.es.w0, SGD(0.1) -> history['lr'].
-   ``cb.frz.*`` see 6.
    json["callbacks"]: histories, epochs run, stopped_epoch/best_epoch, "csv" (CSVLogger
    file text, 2 epochs with validation), "hooks" (ordered hook trace), "warnings"
    (captured logging/warnings text), "checkpoint_files" (ModelCheckpoint names).
@@ -261,8 +266,7 @@ class Capture:
     def __enter__(self):
         self.records = []
         self.handler = logging.Handler(level=logging.WARNING)
-        self.handler.emit = lambda rec: self.records.append(
-            f"{rec.levelname}: {rec.getMessage()}")
+        self.handler.emit = self.records.append  # the same record may reach 2 loggers
         self.loggers = [tf.get_logger(), logging.getLogger()]
         self.levels = [lg.level for lg in self.loggers]
         for lg in self.loggers:
@@ -278,7 +282,8 @@ class Capture:
         for lg, lv in zip(self.loggers, self.levels):
             lg.removeHandler(self.handler)
             lg.setLevel(lv)
-        self.texts = list(dict.fromkeys(self.records)) + [
+        uniq = list({id(r): r for r in self.records}.values())
+        self.texts = [f"{r.levelname}: {r.getMessage()}" for r in uniq] + [
             f"{w.category.__name__}: {w.message}" for w in self.w]
         return False
 
@@ -387,13 +392,13 @@ def section_optimizers():
                 ups.append(float(opt._u_product.numpy()))
         if ups:
             u_products[cfg] = ups
-        put(f"{pfx}.{cfg}.w", np.stack(ws), f"{ctor}: flat weights after steps 1..5")
+        put(f"{pfx}.{cfg}.w", np.stack(ws), "flat weights after steps 1..5")
         vs = opt_variables(opt)
         names = [v.name for v in vs]
         vals = [v.numpy() for v in vs]
         offs = np.cumsum([0] + [int(np.size(a)) for a in vals]).tolist()
         put(f"{pfx}.{cfg}.state", np.concatenate([np.asarray(a, np.float32).ravel() for a in vals]),
-            f"{ctor}: flat variables() after step 5")
+            "flat variables() after step 5")
         OJ[f"{pfx}.{cfg}"] = {
             "ctor": ("tf_keras.optimizers." if pfx == "opt" else "tf_keras.optimizers.") + ctor,
             "losses": losses,
@@ -428,34 +433,45 @@ def section_optimizers():
                                             for t in range(1, 7)]
     JS["notes"]["optimizers"] = (
         "train_on_batch returns the loss BEFORE the update. New (2.11+) optimizers reject "
-        "`decay` (ValueError, see new_sgd_decay_kwarg); legacy optimizers use "
-        "lr_t = lr / (1 + decay * iterations) with iterations counted before the increment "
-        "(so step 1 uses lr). New optimizers: variables() = [iteration, then per model "
-        "variable its slots interleaved (Adam: m_k, v_k for each var; RMSprop centered: "
-        "velocity, momentum, average_gradient ...)]; legacy: [iter, (Nadam: "
-        "momentum_cache), then slot-major (all m, then all v)]. New Nadam uses "
-        "u_t = beta_1*(1-0.5*0.96**t) (NO 0.004 factor) and keeps the running product in a "
-        "hidden variable `_u_product`; inside tf.function (normal compile) the product is "
-        "updated once PER MODEL VARIABLE instead of once per step (Python-side counter "
-        "frozen at trace time), so `opt.nadam` differs from `opt.nadam_eager` "
-        "(run_eagerly=True gives the intended algorithm). Legacy Nadam is the Keras 2.2 "
-        "algorithm: u_t = beta_1*(1-0.5*0.96**(0.004*t)), schedule product in "
-        "`momentum_cache`, no lr decay (config 'decay'=0.004 is the schedule decay). "
-        "Adadelta default learning_rate is 0.001 in both tf-keras generations (Keras 2.2 "
-        "used 1.0). Legacy Adagrad initial_accumulator_value=0.1; check config."
+        "`decay` (ValueError, see new_sgd_decay_kwarg; `lr=` is still accepted with a "
+        "deprecation warning). Legacy: lr_t = lr / (1 + decay * iterations), iterations "
+        "counted before the increment (step 1 uses lr). State layout, new: [iteration "
+        "(int64), then slots: Adam/Adamax/Nadam/Adadelta interleave per model variable "
+        "(m_k, v_k, m_k+1, ...), amsgrad appends all vhat at the end; RMSprop lists all "
+        "velocity then all momentum / average_gradient; SGD ALWAYS has an m slot per "
+        "variable, even with momentum=0]. Legacy: [iter, (Nadam: momentum_cache), then "
+        "slot-major (all m, then all v)]; legacy SGD without momentum has only iter. "
+        "Update rules verified against numpy (float64, <5e-7): SGD momentum m=mu*m-lr*g, "
+        "w+=m; nesterov w+=mu*m-lr*g; clipnorm is PER VARIABLE g*c/max(||g||,c), "
+        "global_clipnorm over all grads; clipvalue clips elementwise; Adam/legacy Adam "
+        "w-=lr*sqrt(1-b2^t)/(1-b1^t)*m/(sqrt(v)+eps) (amsgrad uses vhat=max(vhat,v)); "
+        "Adamax w-=lr*m/((1-b1^t)*(u+eps)), u=max(b2*u,|g|); RMSprop v=rho*v+(1-rho)g^2, "
+        "new code divides by sqrt(v+eps) (centered: sqrt(v-ag^2+eps)), momentum "
+        "mom=mu*mom+lr*g/sqrt(..), w-=mom; Adagrad accumulator starts at 0.1 "
+        "(initial_accumulator_value, also legacy; Keras 2.2 started at 0), w-=lr*g/sqrt(a+eps); "
+        "Adadelta a=rho*a+(1-rho)g^2, d=sqrt(ad+eps)/sqrt(a+eps)*g, ad=rho*ad+(1-rho)d^2, "
+        "w-=lr*d (default lr 0.001 in both tf-keras generations; Keras 2.2 used 1.0). "
+        "Nadam: m_hat=u_{t+1}*m/(1-P_{t+1}) + (1-u_t)*g/(1-P_t), P_t=prod u_1..u_t, "
+        "v_hat=v/(1-b2^t), w-=lr*m_hat/(sqrt(v_hat)+eps). New Nadam uses "
+        "u_t=b1*(1-0.5*0.96**t) (NO 0.004 factor) and keeps P in a hidden variable "
+        "`_u_product` (not in variables()); inside tf.function (normal compile) P is "
+        "multiplied once PER MODEL VARIABLE instead of once per step (a Python-side "
+        "counter is frozen at trace time), so `opt.nadam` deviates (~1e-2) from the "
+        "algorithm, which `opt.nadam_eager` (run_eagerly=True) follows exactly. Legacy "
+        "Nadam is the Keras 2.2 algorithm: u_t=b1*(1-0.5*0.96**(0.004*t)), P in "
+        "`momentum_cache`, no lr decay (its config 'decay'=0.004 is the schedule decay)."
     )
 
 
 # ---------------------------------------------------------------------------
 # 2. BatchNormalization
 # ---------------------------------------------------------------------------
-def bn_case(case, x, axis, ptail=None, **kw):
+def bn_case(case, x, axis, **kw):
     keras.backend.clear_session()
     layer = keras.layers.BatchNormalization(axis=axis, momentum=0.5, epsilon=1e-3, **kw)
     layer.build(tf.TensorShape((None,) + x.shape[1:]))
     shapes = [w.shape for w in layer.get_weights()]
     pshape = shapes[0]
-    n = len(shapes)
     names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
     w = []
     for nm in names:
@@ -493,9 +509,10 @@ def bn_case(case, x, axis, ptail=None, **kw):
         JS["batchnorm"]["config_2d"] = cfg
     base = JS["batchnorm"]["config_2d"]
     JS["batchnorm"][case] = {
+        "axis_arg": axis,
+        "x_shape": list(x.shape),
         "config_diff_vs_2d": {k: v for k, v in cfg.items() if base.get(k) != v},
         "weight_names": names,
-        "n_weights": n,
         "param_shape": list(pshape),
         "reduction_axes": list(red),
         "n_reduced": nred,
@@ -643,6 +660,11 @@ def section_regularizers():
     out = m(tf.constant(x))  # populates activity-regularization loss
     split = [float(v) for v in m.losses]
     mse0 = float(np.mean((out.numpy() - y) ** 2))
+    ref = {"kernel l2": 0.01 * np.sum(w0[0].astype(np.float64) ** 2),
+           "bias l1": 0.02 * np.sum(np.abs(w0[1].astype(np.float64))),
+           "activity l1_l2 / batch_size": (0.001 * np.abs(out.numpy()).sum() + 0.002 * (
+               out.numpy().astype(np.float64) ** 2).sum()) / x.shape[0]}
+    model_losses_order = [min(ref, key=lambda k: abs(ref[k] - v)) for v in split]
     losses = [float(m.train_on_batch(x, y)) for _ in range(3)]
     put_weights("reg.train.w", m.get_weights(), "regularized Dense(3) after 3 train_on_batch")
     RJ = JS["regularizers"]
@@ -651,8 +673,7 @@ def section_regularizers():
                  "activity_regularizer=l1_l2(l1=0.001, l2=0.002))",
         "losses": losses,
         "model_losses_at_w0_after_call_on_x": split,
-        "model_losses_order": "[kernel l2, bias l1, activity l1_l2 / batch_size] "
-                              "(as listed by model.losses)",
+        "model_losses_order": model_losses_order,
         "numpy_mse_at_w0": mse0,
         "numpy_kernel_l2": float(0.01 * np.sum(w0[0].astype(np.float64) ** 2)),
         "numpy_bias_l1": float(0.02 * np.sum(np.abs(w0[1].astype(np.float64)))),
@@ -675,8 +696,7 @@ def section_regularizers():
     for name, (kw, desc) in cons.items():
         m = dense_model(**kw)
         ls = [float(m.train_on_batch(x, y)) for _ in range(2)]
-        put_weights(f"reg.{name}.w", m.get_weights(), f"Dense(3, kernel_constraint={desc}) "
-                    "after 2 train_on_batch")
+        put_weights(f"reg.{name}.w", m.get_weights(), "after 2 train_on_batch")
         RJ["constraint_training"][name] = {"constraint": desc, "losses": ls}
 
     # raw values on a fixed w: columns with norms ~0.1, ~0.4, ~1.5 and rows varied
@@ -712,7 +732,7 @@ def section_regularizers():
     }
     RJ["constraint_configs"] = {}
     for name, c in craw.items():
-        put(f"con.{name}", c(t).numpy(), f"{type(c).__name__}{c.get_config()}(reg.fixed_w)")
+        put(f"con.{name}", c(t).numpy(), "constraint(reg.fixed_w)")
         RJ["constraint_configs"][name] = {"class_name": type(c).__name__,
                                           "config": to_py(c.get_config())}
     RJ["fixed_w_col_norms"] = np.linalg.norm(fw.astype(np.float64), axis=0).tolist()
@@ -898,9 +918,9 @@ def section_callbacks():
         n = len(h.history["loss"])
         for i in range(2):
             put(f"cb.es_{case}.w_epoch.{i}", np.stack([w[i] for w in ew.ws]),
-                f"EarlyStopping({case}) weight {i} at the end of each epoch")
+                f"weight {i} at each epoch end")
         wf = m.get_weights()
-        put_weights(f"cb.es_{case}.w_final", wf, f"EarlyStopping({case}) weights after fit")
+        put_weights(f"cb.es_{case}.w_final", wf, "weights after fit")
         match = [e for e in range(n) if all(np.array_equal(a, b) for a, b in zip(ew.ws[e], wf))]
         CJ[f"early_stopping_{case}"] = {
             "kwargs": kw,
@@ -967,7 +987,6 @@ def section_callbacks():
                    "shuffle=False, validation_data=(cb.es.xv, cb.es.yv))",
             "text": raw.decode("utf-8"),
             "history": to_py(h.history),
-            "history_reprs": {k: [repr(v) for v in vs] for k, vs in h.history.items()},
         }
 
         m = lin_model(w0, 2, 3, 0.1)
