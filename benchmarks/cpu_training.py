@@ -1,16 +1,19 @@
-"""CPU training throughput of Keras's mnist_mlp (784-512-512-10): gkeras vs PyTorch vs tf-keras.
+"""CPU training throughput of Keras's MNIST examples: gkeras vs PyTorch vs tf-keras.
 
+Models (`--model`), as in Keras's examples, on synthetic MNIST-shaped data:
+  mlp: Dense 512 relu, Dropout 0.2, Dense 512 relu, Dropout 0.2, Dense 10 softmax;
+       RMSprop (mnist_mlp.py).
+  cnn: Conv2D 32 3x3 relu, Conv2D 64 3x3 relu, MaxPooling2D 2x2, Dropout 0.25, Flatten,
+       Dense 128 relu, Dropout 0.5, Dense 10 softmax; Adadelta (mnist_cnn.py).
 Each framework runs in its own subprocess (tf-keras usually lives in another
-virtualenv: pass its interpreter with --tf-python), with the same thread count,
-the same model (Dense 512 relu, Dropout 0.2, Dense 512 relu, Dropout 0.2,
-Dense 10 softmax; RMSprop; categorical cross-entropy) and the same synthetic
-MNIST-shaped data. Rounds alternate between frameworks so machine noise hits
-all of them alike; the report gives medians and ratios, not absolute claims.
+virtualenv: pass its interpreter with --tf-python), with the same thread count
+and data. Rounds alternate between frameworks so machine noise hits all of them
+alike; the report gives medians and ratios, not absolute claims.
 
 Usage:
-    python benchmarks/mlp_cpu.py [--threads 2] [--rounds 3] [--epochs 1]
-        [--samples 12800] [--batch-size 128] [--tf-python /path/to/python]
-        [--json benchmarks/results/mlp_cpu.json]
+    python benchmarks/cpu_training.py --model mlp|cnn [--threads 2] [--rounds 3]
+        [--epochs 1] [--samples N] [--batch-size 128] [--tf-python /path/to/python]
+        [--json benchmarks/results/FILE.json]
 """
 import argparse
 import json
@@ -24,26 +27,38 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def make_data(n, seed=0):
+def make_data(model, n, seed=0):
     import numpy
     rng = numpy.random.default_rng(seed)
-    x = rng.random((n, 784), dtype=numpy.float32)
-    labels = rng.integers(0, 10, n)
-    y = numpy.eye(10, dtype=numpy.float32)[labels]
+    shape = (n, 784) if model == "mlp" else (n, 28, 28, 1)
+    x = rng.random(shape, dtype=numpy.float32)
+    y = numpy.eye(10, dtype=numpy.float32)[rng.integers(0, 10, n)]
     return x, y
+
+
+def build_keras(keras, model):
+    """The Keras example model, compiled as the example compiles it."""
+    L = keras.layers
+    if model == "mlp":
+        layers = [L.Dense(512, activation="relu", input_shape=(784,)), L.Dropout(0.2),
+                  L.Dense(512, activation="relu"), L.Dropout(0.2),
+                  L.Dense(10, activation="softmax")]
+        optimizer = keras.optimizers.RMSprop()
+    else:
+        layers = [L.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+                  L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
+                  L.Dropout(0.25), L.Flatten(), L.Dense(128, activation="relu"),
+                  L.Dropout(0.5), L.Dense(10, activation="softmax")]
+        optimizer = keras.optimizers.Adadelta(learning_rate=1.0)
+    net = keras.models.Sequential(layers)
+    net.compile(loss="categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    return net
 
 
 def run_keras_like(keras, args):
     """Times `fit` epochs for gkeras or tf-keras (same Keras 2 code)."""
-    x, y = make_data(args.samples)
-    model = keras.models.Sequential([
-        keras.layers.Dense(512, activation="relu", input_shape=(784,)),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(512, activation="relu"),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(10, activation="softmax")])
-    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.RMSprop(),
-                  metrics=["accuracy"])
+    x, y = make_data(args.model, args.samples)
+    model = build_keras(keras, args.model)
     model.fit(x[:args.batch_size * 4], y[:args.batch_size * 4], batch_size=args.batch_size,
               epochs=1, verbose=0)  # warm-up
     start = time.perf_counter()
@@ -51,17 +66,28 @@ def run_keras_like(keras, args):
     return time.perf_counter() - start
 
 
+def build_torch(torch, model):
+    nn = torch.nn
+    if model == "mlp":
+        net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
+                            nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
+        return net, torch.optim.RMSprop(net.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+    net = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                        nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
+                        nn.Linear(64 * 12 * 12, 128), nn.ReLU(), nn.Dropout(0.5),
+                        nn.Linear(128, 10))
+    return net, torch.optim.Adadelta(net.parameters(), lr=1.0, rho=0.95, eps=1e-7)
+
+
 def run_torch(args):
-    """Times an equivalent PyTorch loop (same layers, RMSprop with Keras's defaults)."""
+    """Times the equivalent PyTorch loop (same layers and optimizer settings)."""
     import torch
     torch.set_num_threads(args.threads)
-    x, y = make_data(args.samples)
+    x, y = make_data(args.model, args.samples)
+    if args.model == "cnn":
+        x = x.transpose(0, 3, 1, 2).copy()  # PyTorch's native NCHW
     x, labels = torch.from_numpy(x), torch.from_numpy(y.argmax(1))
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-        torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-        torch.nn.Linear(512, 10))
-    opt = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+    model, opt = build_torch(torch, args.model)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def epoch(limit=None):
@@ -112,7 +138,8 @@ def spawn(name, python, args):
     # these slow current OpenBLAS builds down; see the env notes of this workplace
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
-    cmd = [python, os.path.abspath(__file__), "--worker", name, "--threads", str(args.threads),
+    cmd = [python, os.path.abspath(__file__), "--worker", name, "--model", args.model,
+           "--threads", str(args.threads),
            "--epochs", str(args.epochs), "--samples", str(args.samples),
            "--batch-size", str(args.batch_size)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
@@ -124,16 +151,20 @@ def spawn(name, python, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", choices=["gkeras", "torch", "tf_keras"])
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--samples", type=int, default=12800)
+    parser.add_argument("--samples", type=int, default=None,
+                        help="default: 12800 (mlp), 2560 (cnn)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--torch-python", default=sys.executable)
     parser.add_argument("--tf-python", default=None,
                         help="interpreter of a virtualenv with tensorflow-cpu and tf-keras")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
+    if args.samples is None:
+        args.samples = 12800 if args.model == "mlp" else 2560
     if args.worker:
         return worker(args)
 
@@ -145,9 +176,9 @@ def main():
         for name, python in frameworks:
             results[name].append(spawn(name, python, args)["samples_per_s"])
     medians = {name: statistics.median(v) for name, v in results.items()}
-    print("mnist_mlp 784-512-512-10, batch %d, %d samples x %d epoch(s), %d threads, "
-          "%d rounds (median samples/s)" % (args.batch_size, args.samples, args.epochs,
-                                            args.threads, args.rounds))
+    print("mnist_%s, batch %d, %d samples x %d epoch(s), %d threads, %d rounds (median "
+          "samples/s)" % (args.model, args.batch_size, args.samples, args.epochs, args.threads,
+                          args.rounds))
     for name, value in medians.items():
         print("  %-9s %9.0f samples/s" % (name, value))
     for name, value in medians.items():
