@@ -1,5 +1,12 @@
 """Weight regularizers (l1, l2, l1_l2): penalties added to the training loss."""
+import math
+
+import numpy
+
 from . import ops
+from .autograd.tensor import as_tensor
+from .backend import xp as _xp
+from .backend import config
 from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
 
 
@@ -17,18 +24,35 @@ class Regularizer:
         return cls(**config)
 
 
+def _penalty(value):
+    """A penalty factor as Keras keeps it: cast to floatx (0.01 -> 0.009999999776...).
+
+    Raises:
+        ValueError: for a value that is not a finite number, as tf.keras.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, numpy.number)) or \
+            not math.isfinite(float(value)):
+        raise ValueError("Value %r is not a valid regularization penalty number, expected an "
+                         "int or a float value." % (value,))
+    return float(numpy.asarray(value, dtype=config.floatx()))
+
+
 class L1L2(Regularizer):
     """l1 * sum(|x|) + l2 * sum(x ** 2)."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1, self.l2 = float(l1), float(l2)
+        self.l1, self.l2 = _penalty(l1), _penalty(l2)
 
     def __call__(self, x):
-        penalty = 0.0
+        x = as_tensor(x)
+        penalty = None
         if self.l1:
             penalty = ops.multiply(ops.sum(ops.abs(x)), self.l1)
         if self.l2:
-            penalty = ops.add(penalty, ops.multiply(ops.sum(ops.square(x)), self.l2))
+            term = ops.multiply(ops.sum(ops.square(x)), self.l2)
+            penalty = term if penalty is None else ops.add(penalty, term)
+        if penalty is None:  # a scalar zero of x's dtype, as tf.keras's
+            penalty = as_tensor(_xp.get_array_module(x.data).zeros((), dtype=x.dtype))
         return penalty
 
     def get_config(self):
@@ -38,7 +62,10 @@ class L1L2(Regularizer):
 class L1(L1L2):
     """l1 * sum(|x|)."""
 
-    def __init__(self, l1=0.01):
+    def __init__(self, l1=0.01, **kwargs):
+        l1 = kwargs.pop("l", l1)  # tf.keras's backwards-compatible spelling
+        if kwargs:
+            raise TypeError("L1: unexpected keyword argument(s) %s" % sorted(kwargs))
         super().__init__(l1=l1)
 
     def get_config(self):
@@ -48,7 +75,10 @@ class L1(L1L2):
 class L2(L1L2):
     """l2 * sum(x ** 2)."""
 
-    def __init__(self, l2=0.01):
+    def __init__(self, l2=0.01, **kwargs):
+        l2 = kwargs.pop("l", l2)  # tf.keras's backwards-compatible spelling
+        if kwargs:
+            raise TypeError("L2: unexpected keyword argument(s) %s" % sorted(kwargs))
         super().__init__(l2=l2)
 
     def get_config(self):

@@ -1,8 +1,15 @@
 """gkeras.constraints: the projections Keras applies after each update, and configs."""
+import functools
+import json
+import os
+
 import numpy as np
 import pytest
 
+import gkeras
+from gkeras import backend as K
 from gkeras import constraints as C
+from gkeras import regularizers
 from gkeras.backend import config as gk_config
 
 EPS = gk_config.epsilon()
@@ -83,3 +90,68 @@ def test_get_other_identifiers():
         C.get("foo")
     with pytest.raises(ValueError):
         C.get(3)
+
+
+# ---------------------------------------------------------------- parity with tf-keras 2.21
+REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference",
+                         "parity_reference")
+
+RAW = {
+    "max_norm_axis0": lambda: C.max_norm(0.5, axis=0),
+    "max_norm_axis1": lambda: C.max_norm(0.5, axis=1),
+    "max_norm_default": lambda: C.max_norm(),
+    "non_neg": lambda: C.non_neg(),
+    "unit_norm_axis0": lambda: C.unit_norm(axis=0),
+    "unit_norm_axis1": lambda: C.unit_norm(axis=1),
+    "min_max_norm_axis0": lambda: C.min_max_norm(0.2, 0.6, rate=0.5, axis=0),
+    "min_max_norm_axis1": lambda: C.min_max_norm(0.2, 0.6, rate=0.5, axis=1),
+    "min_max_norm_rate1_axis0": lambda: C.min_max_norm(0.2, 0.6, rate=1.0, axis=0),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def ref():
+    """tests/reference/parity_reference.{npz,json} ('con.*', 'reg.*', ["regularizers"])."""
+    with np.load(REFERENCE + ".npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    with open(REFERENCE + ".json") as f:
+        return arrays, json.load(f)
+
+
+@pytest.mark.parametrize("name", sorted(RAW))
+def test_values_and_configs_match_tf_keras(name):
+    z, meta = ref()
+    c = RAW[name]()
+    out = np.asarray(c(z["reg.fixed_w"]))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, z["con." + name], rtol=1e-6, atol=1e-7)
+    expected = meta["regularizers"]["constraint_configs"][name]
+    assert type(c).__name__ == expected["class_name"]
+    assert c.get_config() == expected["config"]
+
+
+TRAINED = {
+    "max_norm": lambda: dict(kernel_constraint=C.max_norm(0.5)),
+    "non_neg": lambda: dict(kernel_constraint=C.non_neg()),
+    "unit_norm": lambda: dict(kernel_constraint=C.unit_norm()),
+    "min_max_norm": lambda: dict(kernel_constraint=C.min_max_norm(0.2, 0.6, rate=0.5)),
+    "reg_max_norm": lambda: dict(kernel_constraint=C.max_norm(0.5),
+                                 kernel_regularizer=regularizers.l2(0.01),
+                                 bias_regularizer=regularizers.l1(0.02),
+                                 activity_regularizer=regularizers.l1_l2(l1=0.001, l2=0.002)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRAINED))
+def test_training_with_constraints_matches_tf_keras(name):
+    """Constraints project the weights after each update; 2 train_on_batch steps."""
+    z, meta = ref()
+    K.clear_session()
+    model = gkeras.Sequential([gkeras.layers.Dense(3, input_shape=(4,), **TRAINED[name]())])
+    model.set_weights([z["reg.w0.0"], z["reg.w0.1"]])
+    model.compile(optimizer=gkeras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    losses = [model.train_on_batch(z["opt.x"], z["opt.y"]) for _ in range(2)]
+    np.testing.assert_allclose(losses, meta["regularizers"]["constraint_training"][name][
+        "losses"], rtol=1e-5)
+    for i, w in enumerate(model.get_weights()):
+        np.testing.assert_allclose(w, z["reg.%s.w.%d" % (name, i)], rtol=1e-5, atol=1e-7)

@@ -37,6 +37,32 @@ class InputSpec:
                 "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes}
 
 
+# depth: nesting of eager layer calls (0 = an outermost call, which clears the activity
+# losses of the previous one); user: calls made through `Layer.__call__`, i.e. by the
+# user or by a model called by the user, as opposed to `K.function`'s graph evaluation.
+_CALL_STATE = {"depth": 0, "user": 0}
+
+
+class outer_call:
+    """Marks the calls made inside it as nested (they keep each other's activity losses)."""
+
+    def __enter__(self):
+        _CALL_STATE["depth"] += 1
+        return self
+
+    def __exit__(self, *exc):
+        _CALL_STATE["depth"] -= 1
+        return False
+
+
+def stateful_updates_allowed():
+    """Whether a layer in training mode may update its state (BatchNormalization's moving
+    statistics): in a training step (a tape is recording) and in direct eager calls
+    `layer(x, training=True)` as in tf.keras, but not in `K.function`, which, as in
+    Keras 2, runs no updates."""
+    return is_recording() or _CALL_STATE["user"] > 0
+
+
 def to_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
@@ -146,7 +172,15 @@ class Layer:
 
     @property
     def weights(self):
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights; a model lists them layer by layer (as tf.keras and `get_weights` do)."""
+        subs = self._sublayers()
+        if not subs:
+            return self.trainable_weights + self.non_trainable_weights
+        out = []
+        for layer in subs:
+            out += [w for w in layer.weights if w not in out]
+        own = (list(self._trainable_weights) + list(self._non_trainable_weights))
+        return out + [w for w in own if w not in out]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -185,16 +219,34 @@ class Layer:
                              "`build(batch_input_shape)`." % (self.name,))
         return int(sum(int(numpy.prod(w.shape)) for w in self.weights))
 
+    def _flatten_layers(self):
+        """This layer, then every sublayer (depth first), each once."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                out.append(layer)
+                stack = list(layer._sublayers()) + stack
+        return out
+
     def regularization_losses(self):
         """Weight penalties as Tensors (computed now, so a tape can record them)."""
-        out = [reg(var) for reg, var in self._regularized]
-        for layer in self._sublayers():
-            out += layer.regularization_losses()
-        return out
+        return [reg(var) for layer in self._flatten_layers() for reg, var in layer._regularized]
 
     @property
     def losses(self):
-        return self.regularization_losses() + list(self._activity_losses)
+        """Penalties to add to the loss, as tf.keras orders them: layer by layer, the
+        activity penalties of the layer's last call, then its weight penalties."""
+        out = []
+        for layer in self._flatten_layers():
+            out += list(layer._activity_losses)
+            out += [reg(var) for reg, var in layer._regularized]
+        return out
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._activity_losses = []
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
@@ -246,7 +298,11 @@ class Layer:
     def __call__(self, inputs, *args, **kwargs):
         if _is_symbolic(inputs):
             return self._call_symbolic(inputs, *args, **kwargs)
-        return self._call_eager(inputs, *args, **kwargs)
+        _CALL_STATE["user"] += 1
+        try:
+            return self._call_eager(inputs, *args, **kwargs)
+        finally:
+            _CALL_STATE["user"] -= 1
 
     def _call_symbolic(self, inputs, *args, **kwargs):
         tensors = to_list(inputs)
@@ -275,6 +331,13 @@ class Layer:
         return self.dtype
 
     def _call_eager(self, inputs, *args, **kwargs):
+        if _CALL_STATE["depth"] == 0:
+            # an outermost call starts afresh, as tf.keras's eager `losses`
+            self._clear_losses()
+        with outer_call():
+            return self._run_call(inputs, *args, **kwargs)
+
+    def _run_call(self, inputs, *args, **kwargs):
         multi_in = isinstance(inputs, (list, tuple))
         tensors = [self._convert_input(x) for x in to_list(inputs)]
         shapes = [t.shape for t in tensors]
@@ -287,7 +350,7 @@ class Layer:
         else:
             kwargs.pop("training", None)
         outputs = self.call(tensors if multi_in else tensors[0], *args, **kwargs)
-        if self.activity_regularizer is not None and is_recording():
+        if self.activity_regularizer is not None:
             for out in to_list(outputs):
                 penalty = self.activity_regularizer(out)
                 # Keras divides the activity penalty by the batch size

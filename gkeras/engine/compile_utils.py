@@ -86,30 +86,45 @@ class MetricsContainer:
         self.output_names = output_names
         self.entries = []  # (output index, display name, fn or 'accuracy'-style name, weighted)
         multi = len(output_names) > 1
-        for weighted, spec in ((False, metrics), (True, weighted_metrics)):
-            if spec is None:
-                continue
-            if isinstance(spec, dict):
-                per_out = per_output(spec, output_names, "metrics", default=[])
-            elif isinstance(spec, (list, tuple)) and spec and all(
-                    isinstance(m, (list, tuple)) for m in spec):
-                if len(spec) != len(output_names):
-                    raise ValueError("When passing a list of lists as metrics, it should have "
-                                     "one entry per output (%d), got %d"
-                                     % (len(output_names), len(spec)))
-                per_out = list(spec)
-            else:
-                per_out = [spec] * len(output_names)
-            for i, ms in enumerate(per_out):
-                for m in (ms if isinstance(ms, (list, tuple)) else [ms]):
-                    name = _metric_name(m)
-                    if weighted:
-                        name = "weighted_" + name
-                    if multi:
-                        name = "%s_%s" % (output_names[i], name)
+        per_kind = [self._per_output(metrics), self._per_output(weighted_metrics)]
+        taken = set()
+        # tf.keras's order and names: per output, its metrics then its weighted metrics; a
+        # weighted metric is prefixed 'weighted_' only when its name is already taken
+        for i, output in enumerate(output_names):
+            for weighted in (False, True):
+                for m in per_kind[weighted][i]:
+                    base = _metric_name(m)
+                    prefix = output + "_" if multi else ""
+                    name = prefix + base
+                    if weighted and name in taken:
+                        name = prefix + "weighted_" + base
+                    if name in taken:
+                        raise ValueError("Found two metrics with the same name: %s. All the "
+                                         "metrics added to the model need to have unique "
+                                         "names." % (name,))
+                    taken.add(name)
                     # 'accuracy' is resolved from the data's shapes on the first batch
                     fn = m if m in ("accuracy", "acc") else metrics_module.get(m)
                     self.entries.append((i, name, fn, weighted))
+
+    def _per_output(self, spec):
+        """The metrics of each output, from a list, a list of lists or a dict."""
+        output_names = self.output_names
+        if spec is None:
+            return [[] for _ in output_names]
+        if isinstance(spec, dict):
+            per_out = per_output(spec, output_names, "metrics", default=[])
+        elif isinstance(spec, (list, tuple)) and spec and all(
+                isinstance(m, (list, tuple)) for m in spec):
+            if len(spec) != len(output_names):
+                raise ValueError("When passing a list of lists as metrics, it should have "
+                                 "one entry per output (%d), got %d"
+                                 % (len(output_names), len(spec)))
+            per_out = list(spec)
+        else:
+            per_out = [spec] * len(output_names)
+        return [[m for m in (ms if isinstance(ms, (list, tuple)) else [ms]) if m is not None]
+                for ms in per_out]
 
     @property
     def names(self):
@@ -126,13 +141,28 @@ class MetricsContainer:
         self.entries = resolved
 
     def batch_values(self, y_true, y_pred, sample_weights):
-        """(name, sum of values, weight total) per metric for one batch, on raw arrays."""
+        """(name, sum of values, weight total) per metric for one batch.
+
+        Metric functions get Tensors, as Keras's get tensors (a softmax or sigmoid
+        output keeps its logits, which tf.keras's cross-entropies then use).
+        """
         out = []
         for i, name, fn, weighted in self.entries:
-            values = unwrap(fn(y_true[i], y_pred[i]))
+            yt, yp = as_tensor(y_true[i]), as_tensor(y_pred[i])
+            sw = sample_weights[i] if weighted else None
+            if isinstance(fn, metrics_module.MeanMetricWrapper):
+                values = fn.per_sample(yt, yp)
+            elif isinstance(fn, metrics_module.Metric):
+                # any other stateful metric: its result on the batch, weighted by batch size
+                fn.reset_state()
+                fn.update_state(yt, yp, sample_weight=sw)
+                n = len(y_true[i])
+                out.append((name, fn.result() * n, n))
+                continue
+            else:
+                values = unwrap(fn(yt, yp))
             xp = _xp.get_array_module(values)
             values = xp.asarray(values)
-            sw = sample_weights[i] if weighted else None
             if sw is not None:
                 sw = xp.asarray(sw, dtype=values.dtype)
                 while sw.ndim < values.ndim:

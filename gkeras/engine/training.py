@@ -3,12 +3,14 @@
 The tape opens in exactly one place, `_train_step`; prediction and
 evaluation record nothing.
 """
+import warnings
+
 from .. import optimizers
 from ..autograd.tape import Tape
 from ..autograd.tensor import Tensor
 from ..backend import xp as _xp
 from . import training_loops, training_utils
-from .base_layer import to_list
+from .base_layer import outer_call, to_list
 from .compile_utils import LossesContainer, MetricsContainer
 from .network import Network
 
@@ -45,8 +47,12 @@ class Model(Network):
         self._compile_config = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
                                 "weighted_metrics": weighted_metrics,
                                 "sample_weight_mode": sample_weight_mode}
-        # a Sequential without an input shape builds on its first batch: collect then
+        # Freezing is a property of compile: the layers' `trainable` flags (restored in
+        # fit / train_on_batch) and the trainable weights they give. A Sequential
+        # without an input shape builds on its first batch: its weights are collected then.
+        self._compiled_trainable_state = training_utils.get_trainable_state(self)
         self._collected_trainable_weights = self.trainable_weights if self.built else None
+        self._trainable_discrepancy_warned = False
         self._compiled = True
 
     def _ensure_built(self):
@@ -72,7 +78,11 @@ class Model(Network):
 
     # ------------------------------------------------------------ steps
     def _forward(self, xs, training):
-        outs = self.call(xs if len(xs) > 1 else xs[0], training=training)
+        """Runs the model as one outermost call: `self.losses` then holds this call's
+        activity penalties (and the weight penalties)."""
+        self._clear_losses()
+        with outer_call():
+            outs = self.call(xs if len(xs) > 1 else xs[0], training=training)
         return to_list(outs)
 
     def _batch_logs(self, total, per_output, y_pred, ys, sws):
@@ -86,14 +96,17 @@ class Model(Network):
         if not self._metrics_resolved:
             self._metrics.resolve([p.shape for p in y_pred], ys)
             self._metrics_resolved = True
-        out += self._metrics.batch_values(ys, [p.data for p in y_pred], sws)
+        out += self._metrics.batch_values(ys, y_pred, sws)
         return out
 
     def _prepare_targets(self, ys):
         xp = _xp.xp()
         out = []
         for y, shape in zip(ys, self._output_shapes()):
-            y = training_utils.expand_trailing(y, shape) if y.ndim < len(shape) - 1 else y
+            # tf.keras: targets one rank short of an output whose last axis is 1 get that
+            # axis ((N,) labels for a (N, 1) sigmoid output); sparse labels stay as they are
+            if y.ndim == len(shape) - 1 and shape[-1] == 1:
+                y = y[..., None]
             out.append(xp.asarray(y))
         return out
 
@@ -101,26 +114,12 @@ class Model(Network):
         return [t.shape for t in self.outputs]
 
     def _total_loss(self, y_pred, ys, sws):
+        """The compiled loss plus `self.losses` (weight and activity penalties), as
+        tf.keras adds them in training and in evaluation."""
         total, per_output = self._losses(ys, y_pred, sws)
-        for penalty in self._regularization_penalties():
+        for penalty in self.losses:
             total = total + penalty
         return total, per_output
-
-    def _regularization_penalties(self):
-        out = self.regularization_losses()
-        for layer in self._all_layers():
-            out += layer._activity_losses
-            layer._activity_losses = []
-        return out
-
-    def _all_layers(self):
-        stack, seen = list(self.layers), []
-        while stack:
-            layer = stack.pop()
-            if layer not in seen:
-                seen.append(layer)
-                stack += layer._sublayers()
-        return seen
 
     def _train_step(self, xs, ys, sws):
         """One optimizer update on a batch; returns the batch's (name, sum, count) logs."""
@@ -130,6 +129,8 @@ class Model(Network):
         sws = [None if w is None else xp.asarray(w) for w in sws]
         if self._collected_trainable_weights is None:
             self._collected_trainable_weights = self.trainable_weights
+        if getattr(self, "_trainable_check_pending", False):
+            self._check_trainable_weights_consistency()
         weights = self._collected_trainable_weights
         with Tape() as tape:
             y_pred = self._forward(xs, training=True)
@@ -138,15 +139,28 @@ class Model(Network):
         self.optimizer.apply_gradients(zip(grads, weights))
         return self._batch_logs(total, per_output, y_pred, ys, sws)
 
+    def _check_trainable_weights_consistency(self):
+        """Keras 2.2's warning when the user's `trainable` flags give other trainable
+        weights than those collected at compile (which still train). Checked at the first
+        step of each fit / train_on_batch; warned at most once per compile."""
+        self._trainable_check_pending = False
+        if self._trainable_discrepancy_warned:
+            return
+        user_state = getattr(self, "_user_trainable_state", None)
+        current = (self.trainable_weights if user_state is None else
+                   training_utils.trainable_weights_in_state(self, user_state))
+        if {id(w) for w in current} != {id(w) for w in self._collected_trainable_weights}:
+            self._trainable_discrepancy_warned = True
+            warnings.warn(training_utils.TRAINABLE_DISCREPANCY_WARNING, UserWarning,
+                          stacklevel=2)
+
     def _test_step(self, xs, ys, sws):
         xp = _xp.xp()
         xs = [Tensor(xp.asarray(x)) for x in xs]
         ys = self._prepare_targets(ys)
         sws = [None if w is None else xp.asarray(w) for w in sws]
         y_pred = self._forward(xs, training=False)
-        total, per_output = self._losses(ys, y_pred, sws)
-        for penalty in self.regularization_losses():
-            total = total + penalty
+        total, per_output = self._total_loss(y_pred, ys, sws)
         return self._batch_logs(total, per_output, y_pred, ys, sws)
 
     def _predict_step(self, xs):
@@ -163,11 +177,16 @@ class Model(Network):
         xs = [training_utils.expand_trailing(a, t.shape) for a, t in zip(xs, self.inputs)]
         ys = training_utils.standardize_arrays(y, self.output_names, None, "target")
         sws = training_utils.standardize_sample_weights(sample_weight, self.output_names)
-        if ys is not None and class_weight is not None:
-            cws = [training_utils.class_weights_to_sample_weights(yy, class_weight, name)
-                   for yy, name in zip(ys, self.output_names)]
-            sws = [c if s is None else (s if c is None else s * c) for s, c in zip(sws, cws)]
         training_utils.check_cardinality(xs, ys, sws)
+        if ys is not None:
+            sws = training_utils.check_sample_weight_shapes(sws, ys, self._output_shapes(),
+                                                            self.output_names)
+        if ys is not None and class_weight is not None:
+            per_out = training_utils.standardize_class_weights(class_weight, self.output_names)
+            cws = [training_utils.class_weights_to_sample_weights(yy, cw, name)
+                   for yy, cw, name in zip(ys, per_out, self.output_names)]
+            sws = [c if s is None else (s if c is None else _combine(s, c))
+                   for s, c in zip(sws, cws)]
         return xs, ys, sws
 
     # ------------------------------------------------------------ public API
@@ -178,13 +197,14 @@ class Model(Network):
             use_multiprocessing=False):
         """Trains for `epochs` epochs; returns a History (see Keras's Model.fit)."""
         self._check_compiled("training")
-        return training_loops.fit(
-            self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-            callbacks=callbacks, validation_split=validation_split,
-            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-            sample_weight=sample_weight, initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
+        with training_utils.RespectCompiledTrainableState(self):
+            return training_loops.fit(
+                self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                callbacks=callbacks, validation_split=validation_split,
+                validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
@@ -207,7 +227,8 @@ class Model(Network):
         xs, ys, sws = self._standardize(x, y, sample_weight, class_weight)
         if ys is None:
             raise ValueError("train_on_batch needs targets `y`.")
-        logs = training_loops.reduce_logs(self._train_step(xs, ys, sws))
+        with training_utils.RespectCompiledTrainableState(self):
+            logs = training_loops.reduce_logs(self._train_step(xs, ys, sws))
         return _format_results(logs, self.metrics_names, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
@@ -288,6 +309,13 @@ class Model(Network):
         raise RuntimeError("Method `model.to_yaml()` has been removed from Keras and gkeras "
                            "because YAML loading can execute arbitrary code. Use "
                            "`model.to_json()` instead.")
+
+
+def _combine(sample_weight, class_sample_weight):
+    """sample_weight * class weight (per-timestep weights times each sample's class)."""
+    while class_sample_weight.ndim < sample_weight.ndim:
+        class_sample_weight = class_sample_weight[..., None]
+    return sample_weight * class_sample_weight
 
 
 def _format_results(logs, names, return_dict):

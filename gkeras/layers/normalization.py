@@ -1,8 +1,7 @@
 """BatchNormalization with tf.keras 2's training, inference and freezing behaviour."""
 from .. import constraints, initializers, ops, regularizers
-from ..autograd.tape import is_recording
 from ..backend import xp as _xp
-from ..engine.base_layer import InputSpec, Layer
+from ..engine.base_layer import InputSpec, Layer, stateful_updates_allowed
 from ..ops.normalization import batch_norm_train
 from ..utils.generic_utils import serialize_keras_object
 
@@ -16,8 +15,10 @@ class BatchNormalization(Layer):
         center, scale: learn beta / gamma.
         *_initializer, *_regularizer, *_constraint: as in Keras.
 
-    Moving statistics change only in training steps of `fit`/`train_on_batch`
-    (under the tape), never in predict, evaluate or K.function. As tf.keras's
+    Moving statistics change only in training-mode calls: the training steps of
+    `fit`/`train_on_batch` (and any step under a recording tape) and direct calls
+    `layer(x, training=True)` / `model(x, training=True)`, as in tf.keras; never in
+    predict, evaluate or `K.function` (which, as in Keras 2, runs no updates). As tf.keras's
     fused kernel does, 4-D inputs normalised over axis 1 or 3 update the moving
     variance with the unbiased batch variance; other inputs with the biased one.
     With `trainable=False` the layer runs in inference mode, also inside `fit`.
@@ -67,7 +68,11 @@ class BatchNormalization(Layer):
                                  % (a, tuple(input_shape)))
         self.axis = axes
         self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in axes})
-        shape = tuple(input_shape[a] for a in axes)
+        if len(axes) == 1:
+            shape = (input_shape[axes[0]],)
+        else:
+            # as tf.keras: several axes keep the input's rank, with 1 on reduced axes
+            shape = tuple(input_shape[i] if i in axes else 1 for i in range(ndim))
         self.gamma = self.add_weight("gamma", shape, initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
                                      constraint=self.gamma_constraint) if self.scale else None
@@ -94,7 +99,7 @@ class BatchNormalization(Layer):
         gamma, beta = self._params(shape)
         if training and self.trainable:
             y, mean, var = batch_norm_train(inputs, gamma, beta, self.axis, self.epsilon)
-            if is_recording():
+            if stateful_updates_allowed():
                 self._update_moving(inputs.shape, mean, var)
             return y
         bshape = tuple(inputs.shape[i] if i in self.axis else 1 for i in range(inputs.ndim))
@@ -110,9 +115,10 @@ class BatchNormalization(Layer):
                 if i not in self.axis:
                     n *= d
             var = var * (n / max(n - 1, 1))
-        m = self.momentum
-        self.moving_mean.data = self.moving_mean.data * m + mean * (1 - m)
-        self.moving_variance.data = self.moving_variance.data * m + var * (1 - m)
+        decay = 1.0 - self.momentum  # tf.keras: moving -= (moving - batch) * (1 - momentum)
+        self.moving_mean.data = self.moving_mean.data - (self.moving_mean.data - mean) * decay
+        self.moving_variance.data = self.moving_variance.data - (
+            self.moving_variance.data - var) * decay
 
     def get_config(self):
         cfg = super().get_config()

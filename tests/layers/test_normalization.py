@@ -101,3 +101,95 @@ def test_config_round_trip_and_bad_axis():
     assert (clone.momentum, clone.epsilon, clone.center, clone.axis) == (0.9, 1e-4, False, 1)
     with pytest.raises(ValueError, match="invalid axis 3"):
         BatchNormalization(axis=3).build((None, 4))
+
+
+def test_several_axes_keep_the_input_rank_in_parameter_shapes():
+    """tf.keras: axis=[1, 2] on (N, 4, 3) gives parameters of shape (1, 4, 3)."""
+    bn = BatchNormalization(axis=[1, 2])
+    bn.build((None, 4, 3))
+    assert [w.shape for w in bn.weights] == [(1, 4, 3)] * 4
+    assert bn.get_config()["axis"] == [1, 2]
+    x = numpy.arange(24, dtype="float32").reshape(2, 4, 3)
+    numpy.testing.assert_allclose(bn(x).numpy(), x / numpy.sqrt(1 + 1e-3), rtol=1e-6)
+    single = BatchNormalization(axis=-2)
+    single.build((None, 4, 3))
+    assert [w.shape for w in single.weights] == [(4,)] * 4
+    assert single.get_config()["axis"] == [1]
+
+
+def test_direct_training_call_updates_but_k_function_does_not(rng):
+    """tf.keras updates moving statistics in eager `layer(x, training=True)` calls; Keras
+    2's K.function runs no updates, even in the training phase."""
+    x = (rng.standard_normal((8, 3)) * 2 + 1).astype("float32")
+    inp = keras.Input((3,))
+    bn = BatchNormalization(momentum=0.5)
+    out = bn(inp)
+    f = K.function([inp, K.learning_phase()], [out])
+    y1 = f([x, 1])[0]
+    numpy.testing.assert_allclose(y1.mean(0), 0, atol=1e-5)  # batch statistics
+    numpy.testing.assert_array_equal(bn.get_weights()[2], numpy.zeros(3))
+    bn(x, training=True)
+    numpy.testing.assert_allclose(bn.get_weights()[2], 0.5 * x.mean(0), rtol=1e-5)
+    numpy.testing.assert_allclose(bn.get_weights()[3], 0.5 + 0.5 * x.var(0), rtol=1e-5)
+    keras.Model(inp, out)(x, training=True)  # through a model: one more update
+    numpy.testing.assert_allclose(bn.get_weights()[2], 0.75 * x.mean(0), rtol=1e-5)
+
+
+def test_frozen_layer_ignores_training_true(rng):
+    bn = BatchNormalization(momentum=0.5)
+    x = (rng.standard_normal((8, 3)) * 2 + 1).astype("float32")
+    bn.build((None, 3))
+    bn.trainable = False
+    assert bn.trainable_weights == [] and len(bn.non_trainable_weights) == 4
+    numpy.testing.assert_allclose(bn(x, training=True).numpy(), x / numpy.sqrt(1 + 1e-3),
+                                  rtol=1e-6)
+    numpy.testing.assert_array_equal(bn.get_weights()[2:], [numpy.zeros(3), numpy.ones(3)])
+
+
+def test_trainable_flag_changed_after_compile_waits_for_compile(rng):
+    """Freezing BN after compile changes nothing until the next compile (tf.keras)."""
+    model = _model(momentum=0.5)
+    bn = model.layers[1]
+    bn.trainable = False  # no recompile: still trains, still in training mode
+    x, y = _data(rng)
+    before = bn.get_weights()
+    with pytest.warns(UserWarning, match="Discrepancy between trainable weights"):
+        model.fit(x, y, batch_size=16, verbose=0)
+    assert bn.trainable is False  # the user's flag is back after fit
+    assert all(not numpy.array_equal(a, b) for a, b in zip(before, bn.get_weights()))
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    before = bn.get_weights()
+    model.fit(x, y, batch_size=16, verbose=0)
+    for a, b in zip(before, bn.get_weights()):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_center_scale_and_momentum_epsilon(rng):
+    x = (rng.standard_normal((10, 2)) * 3 - 1).astype("float32")
+    bn = BatchNormalization(center=False, scale=False, momentum=0.8, epsilon=0.5)
+    out = bn(x, training=True).numpy()
+    assert bn.weights == [bn.moving_mean, bn.moving_variance]
+    numpy.testing.assert_allclose(out, (x - x.mean(0)) / numpy.sqrt(x.var(0) + 0.5),
+                                  rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(bn.get_weights()[0], 0.2 * x.mean(0), rtol=1e-5)
+    numpy.testing.assert_allclose(bn.get_weights()[1], 0.8 + 0.2 * x.var(0), rtol=1e-5)
+
+
+def test_dropout_per_learning_phase(rng):
+    """The seed's K.function([input, K.learning_phase()], ...) example with Dropout."""
+    inp = keras.Input((200,))
+    out = Dropout(0.25)(inp)
+    f = K.function([inp, K.learning_phase()], [out])
+    x = (rng.uniform(1, 2, size=(50, 200))).astype("float32")
+    numpy.testing.assert_array_equal(f([x, 0])[0], x)
+    y = f([x, 1])[0]
+    kept = y != 0
+    numpy.testing.assert_allclose(y[kept], x[kept] / 0.75, rtol=1e-6)
+    assert abs(1 - kept.mean() - 0.25) < 0.02
+    drop = Dropout(0.5)
+    numpy.testing.assert_array_equal(drop(x).numpy(), x)  # default phase: inference
+    K.set_learning_phase(1)
+    assert (drop(x).numpy() == 0).any()
+    numpy.testing.assert_array_equal(f([x, 0])[0], x)  # an explicit phase wins
+    K.clear_session()
+    numpy.testing.assert_array_equal(drop(x).numpy(), x)
