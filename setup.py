@@ -27,14 +27,21 @@ setup(
     license="MIT",
     license_files=["LICENSE", "NOTICE"],
     python_requires=">=3.9",
-    packages=find_packages(include=["gkeras", "gkeras.*"]),
-    package_data={"gkeras.datasets": ["data/digits.csv.gz", "data/DIGITS_LICENSE.txt"]},
+    # The CUDA sources in kernels/ ship inside the package as gkeras/_kernels/, where
+    # gkeras.backend.cuda finds them (an editable install reads the checkout's kernels/).
+    packages=find_packages(include=["gkeras", "gkeras.*"]) + ["gkeras._kernels"],
+    package_dir={"gkeras._kernels": "kernels"},
+    package_data={"gkeras.datasets": ["data/digits.csv.gz", "data/DIGITS_LICENSE.txt"],
+                  "gkeras._kernels": ["*.cu", "*.cuh", "*.h", "README.md"]},
     install_requires=["numpy>=1.23", "h5py>=3.0"],
     extras_require={
         "cuda12": ["cupy-cuda12x"],
         "cuda13": ["cupy-cuda13x"],
         "mpi": ["mpi4py"],
-        "test": ["pytest", "pytest-timeout"],
+        # nvidia-cuda-nvrtc: the CUDA 13 run-time compiler, with which tests/kernels compile
+        # every kernel for sm_90 without a GPU.
+        "test": ["pytest", "pytest-timeout",
+                 "nvidia-cuda-nvrtc>=13; platform_system == 'Linux'"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

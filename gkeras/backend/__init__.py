@@ -24,7 +24,7 @@ _LAZY = {name: "gkeras.ops" for name in (
     "abs", "clip", "concatenate", "cast", "exp", "expand_dims", "gather", "log", "max",
     "maximum", "mean", "min", "minimum", "prod", "reshape", "softplus", "softsign", "sqrt",
     "square", "squeeze", "stack", "std", "sum", "tanh", "tile", "var", "batch_flatten",
-    "logsumexp", "dot")}
+    "logsumexp", "dot", "conv1d", "conv2d", "conv3d", "conv2d_transpose", "pool2d", "pool3d")}
 _LAZY.update({name: "gkeras.ops.activations" for name in (
     "elu", "hard_sigmoid", "relu", "sigmoid", "softmax")})
 _LAZY.update({"categorical_crossentropy": "gkeras.losses",

@@ -9,6 +9,12 @@ from .normalization import BatchNormalization  # noqa: F401
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: F401
                     Subtract, add, average, concatenate, dot, maximum, minimum, multiply,
                     subtract)
+from .convolutional import (Conv2D, Conv2DTranspose, Conv3D,  # noqa: F401
+                            Convolution2D, Convolution2DTranspose, Convolution3D,
+                            Cropping2D, Deconv2D, Deconvolution2D, ZeroPadding2D)
+from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D,  # noqa: F401
+                      GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D,
+                      MaxPooling2D)
 
 
 def _registry():
