@@ -77,6 +77,27 @@ def _col2im(cols, spatial, strides, pads, dilations):
     return _cropped(gx, crop)
 
 
+def col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations):
+    """col2im(g @ wmat.T) without materialising the columns (CPU-only fusion).
+
+    Same result as `col2im_2d/3d` applied to `(g @ wmat.T).reshape(N, *out, *ks, C)`,
+    with `wmat` of shape (prod(ks)*C, F) and `g` of shape (N*prod(out), F): one GEMM
+    per kernel tap, added straight into the input-shaped accumulator. On the CPU this
+    halves the time of a convolution's input gradient; the GPU uses the gather kernel.
+    """
+    ks, out = tuple(ks), tuple(out)
+    taps = int(numpy.prod(ks))
+    n = g.shape[0] // int(numpy.prod(out))
+    c = wmat.shape[0] // taps
+    w_taps = wmat.reshape(ks + (c, wmat.shape[1]))  # (*ks, C, F)
+    reach = [_extent(o, k, s, d) for o, k, s, d in zip(out, ks, strides, dilations)]
+    gx, crop = _accumulator(n, c, spatial, pads, reach, g.dtype)
+    for tap in numpy.ndindex(*ks):
+        part = numpy.matmul(g, w_taps[tap].T)  # (N*prod(out), C)
+        gx[_tap_slices(tap, out, strides, dilations)] += part.reshape((n,) + out + (c,))
+    return _cropped(gx, crop)
+
+
 def _first_inside(ks, strides, pads, out):
     """Per output position, the row-major index of the window's first in-bounds tap."""
     idx = numpy.zeros((1,) * len(out), dtype=numpy.int32)

@@ -49,6 +49,22 @@ def col2im(impl, cols, spatial, strides, pads, dilations):
     return impl.col2im_3d(cols, *spatial, *strides, *pads, *dilations)
 
 
+def col2im_of_product(xp, impl, g, wmat, ks, out, spatial, strides, pads, dilations):
+    """col2im(g @ wmat.T): the input gradient of a convolution (and a transposed one's output).
+
+    g (N*prod(out), F), wmat (prod(ks)*C, F) -> (N, *spatial, C). On the CPU the
+    product is accumulated tap by tap (`_ref_numpy.col2im_matmul`), never building the
+    (N*prod(out), prod(ks)*C) columns; on the GPU it is one cuBLAS GEMM and the
+    gathering col2im kernel.
+    """
+    if impl is _ref_numpy:
+        return _ref_numpy.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations)
+    ks, out = tuple(ks), tuple(out)
+    n, c = g.shape[0] // int(numpy.prod(out)), wmat.shape[0] // int(numpy.prod(ks))
+    cols = xp.matmul(g, wmat.T).reshape((n,) + out + ks + (c,))  # (N, *out, *ks, C)
+    return col2im(impl, cols, spatial, strides, pads, dilations)
+
+
 class Conv(Function):
     """N-D convolution (2-D or 3-D), kernel (*ks, in, out), as im2col + GEMM."""
 
@@ -75,10 +91,9 @@ class Conv(Function):
         gy2 = gy.reshape(-1, gy.shape[-1])  # (N*prod(out), F)
         gx = gw = None
         if self.needs_input_grad[0]:
-            gcols = xp.matmul(gy2, self.wmat.T)  # (N*prod(out), prod(ks)*C)
-            gcols = gcols.reshape(gy.shape[:-1] + self.w_shape[:-1])  # (N, *out, *ks, C)
-            gx = col2im(self.impl, gcols, self.x_shape[1:-1], self.strides, self.pads,
-                        self.dilations)
+            gx = col2im_of_product(xp, self.impl, gy2, self.wmat, self.w_shape[:-2],
+                                   gy.shape[1:-1], self.x_shape[1:-1], self.strides,
+                                   self.pads, self.dilations)
             if self.channels_first:
                 gx = to_channels_first(xp, gx)
         if self.needs_input_grad[1]:
@@ -101,10 +116,9 @@ class ConvTranspose(Function):
         self.impl, self.w_shape = impl, w.shape
         self.x2 = x.reshape(-1, x.shape[-1])  # (N*prod(in), Cin)
         self.wmat = w.reshape(-1, w.shape[-1])  # (prod(ks)*Cout, Cin)
-        cols = xp.matmul(self.x2, self.wmat.T)  # (N*prod(in), prod(ks)*Cout)
-        cols = cols.reshape(x.shape[:-1] + w.shape[:-1])  # (N, *in, *ks, Cout)
         self.x_shape, self.in_spatial = x.shape, x.shape[1:1 + nd]
-        y = col2im(impl, cols, self.spatial, self.strides, self.pads, self.dilations)
+        y = col2im_of_product(xp, impl, self.x2, self.wmat, w.shape[:nd], self.in_spatial,
+                              self.spatial, self.strides, self.pads, self.dilations)
         return to_channels_first(xp, y) if self.channels_first else y
 
     def backward(self, xp, gy):

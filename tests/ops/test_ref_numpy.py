@@ -198,3 +198,25 @@ def test_im2col_does_not_modify_or_alias_its_input():
     cols[...] = 0
     np.testing.assert_array_equal(x, keep)
     assert cols.flags.writeable
+
+
+@pytest.mark.parametrize("spatial, ks, strides, pads, dilations", [
+    ((7, 6), (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((8, 9), (2, 3), (2, 3), (0, 1), (1, 1)),
+    ((9, 9), (3, 2), (1, 1), (2, 0), (2, 3)),
+    ((5, 6, 7), (2, 3, 2), (1, 2, 1), (1, 0, 1), (1, 1, 2)),
+])
+def test_col2im_matmul_equals_col2im_of_the_product(spatial, ks, strides, pads, dilations):
+    """The CPU fusion used for conv input gradients is col2im(g @ wmat.T), exactly."""
+    from gkeras.utils import conv_utils
+    rng = np.random.default_rng(3)
+    n, c, f = 2, 3, 4
+    out = tuple(conv_utils.conv_output_length(m + p, k, "valid", s, d)
+                for m, p, k, s, d in zip(spatial, pads, ks, strides, dilations))
+    g = rng.standard_normal((n * int(np.prod(out)), f))
+    wmat = rng.standard_normal((int(np.prod(ks)) * c, f))
+    cols = (g @ wmat.T).reshape((n,) + out + ks + (c,))
+    col2im = R.col2im_2d if len(ks) == 2 else R.col2im_3d
+    expected = col2im(cols, *spatial, *strides, *pads, *dilations)
+    got = R.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
