@@ -202,8 +202,12 @@ class Optimizer:
                 decayed = w * f(self.weight_decay)
                 decayed *= lr
                 w -= decayed
-            slots = self._slots[id(var)]
-            new = self._update(xp, w, g, [slots[n].data for n in names], c)
+            slots = [self._slots[id(var)][n].data for n in names]
+            if (xp is numpy and w.size and w.ndim and g.shape == w.shape
+                    and type(self)._update in _ELEMENTWISE_UPDATES):
+                new = _update_in_blocks(self, w, g, slots, c)
+            else:
+                new = self._update(xp, w, g, slots, c)
             if new is not None:
                 var.data = new
             if var.constraint is not None:
@@ -728,6 +732,25 @@ class _CaseInsensitive(dict):
 _CLASSES = (SGD, RMSprop, Adam, Adagrad, Adadelta, Adamax, Nadam)
 _REGISTRY = _CaseInsensitive({cls.__name__: cls for cls in _CLASSES})
 _REGISTRY.update({cls.__name__.lower(): cls for cls in _CLASSES})
+
+# The built-in updates are elementwise and in place: each element of w and of the slots
+# depends only on the same element of g, so they may run on slices of the arrays.
+_ELEMENTWISE_UPDATES = frozenset(cls._update for cls in _CLASSES)
+
+
+def _update_in_blocks(optimizer, w, g, slots, c):
+    """`optimizer._update` on row blocks of w, g and the slots, on every CPU core.
+
+    The same elementwise numpy calls on disjoint slices: the very same bits as one call.
+    """
+    from .ops import _cpu_parallel
+
+    def block(lo, hi):
+        optimizer._update(numpy, w[lo:hi], g[lo:hi], [s[lo:hi] for s in slots], c)
+
+    # w, g, the slots and about two temporaries per row
+    _cpu_parallel.run(block, w.shape[0], (w.nbytes // w.shape[0]) * (len(slots) + 4))
+    return None
 
 
 def serialize(optimizer):

@@ -30,6 +30,12 @@ _LAZY.update({name: "gkeras.ops.activations" for name in (
 _LAZY.update({"categorical_crossentropy": "gkeras.losses",
               "sparse_categorical_crossentropy": "gkeras.losses",
               "batch_dot": "gkeras.layers.merge", "stop_gradient": "gkeras.autograd.tape"})
+_LAZY.update({name: "gkeras.ops.depthwise" for name in (
+    "depthwise_conv2d", "separable_conv2d", "separable_conv1d")})
+_LAZY.update({"conv3d_transpose": "gkeras.ops.conv_transpose"})
+_LAZY.update({name: "gkeras.ops.resize" for name in (
+    "resize_images", "resize_volumes", "repeat_elements", "temporal_padding",
+    "spatial_2d_padding", "spatial_3d_padding")})
 _RENAMED = {"binary_crossentropy": ("gkeras.losses", "binary_crossentropy_elementwise")}
 
 

@@ -165,8 +165,9 @@ class Network(Layer):
         kept = {}  # (layer, original node index) -> index among this model's nodes
         for layer in self.layers:
             kept_for_layer = [n for n in layer._inbound_nodes if self._owns(n)]
+            offset = _first_node_offset(layer)
             for i, node in enumerate(kept_for_layer):
-                kept[(id(layer), node.node_index)] = i
+                kept[(id(layer), node.node_index)] = i + offset
 
         def layer_names(layer, node_index):
             return layer.name, kept.get((id(layer), node_index), node_index)
@@ -229,7 +230,12 @@ class Network(Layer):
                 if name not in created:
                     raise ValueError("Model config names unknown layer %r as an input or output."
                                      % (name,))
-                out.append(to_list(created[name].get_output_at(node_index))[tensor_index])
+                layer = created[name]
+                node_index = _local_node_index(layer, node_index)
+                if not 0 <= node_index < len(layer._inbound_nodes):
+                    raise ValueError("Model config names node %d of layer %r, which does not "
+                                     "exist." % (node_index, name))
+                out.append(to_list(layer.get_output_at(node_index))[tensor_index])
             return out
 
         inputs = endpoints(config["input_layers"])
@@ -242,7 +248,9 @@ class Network(Layer):
 def _resolve_node_inputs(node_data, created):
     """The input tensors of a serialized node, or None when one is not built yet."""
     if isinstance(node_data, dict):  # Keras 3 style entries are not produced by Keras 2
-        raise ValueError("Unsupported inbound node format: %r" % (node_data,))
+        raise ValueError("Unsupported inbound node format %r: this looks like a model saved "
+                         "by Keras 3, whose configs gkeras (Keras 2) does not read."
+                         % (node_data,))
     tensors, kwargs = [], {}
     for entry in node_data:
         name, node_index, tensor_index = entry[:3]
@@ -250,10 +258,27 @@ def _resolve_node_inputs(node_data, created):
         if name not in created:
             raise ValueError("Layer config refers to unknown inbound layer %r." % (name,))
         layer = created[name]
+        node_index = _local_node_index(layer, node_index)
         if len(layer._inbound_nodes) <= node_index:
             return None
         tensors.append(to_list(layer._inbound_nodes[node_index].output_tensors)[tensor_index])
     return tensors, kwargs
+
+
+def _first_node_offset(layer):
+    """1 for a nested graph model: Keras counts the node linking a model's own inputs to
+    its outputs as its node 0 (gkeras keeps no such node), so the calls of a nested
+    model are numbered from 1 in Keras's configs (tf-keras and Keras 2.2 alike)."""
+    return 1 if isinstance(layer, Network) and layer._is_graph_network else 0
+
+
+def _local_node_index(layer, node_index):
+    """A config's node index as an index into `layer._inbound_nodes`."""
+    if not isinstance(node_index, int) or isinstance(node_index, bool) or node_index < 0:
+        raise ValueError("Invalid node index %r for layer %r in the model config."
+                         % (node_index, layer.name))
+    offset = _first_node_offset(layer)
+    return node_index - offset if node_index >= offset else node_index
 
 
 def _map_graph(inputs, outputs):

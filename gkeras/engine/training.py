@@ -273,6 +273,20 @@ class Model(Network):
         from ..utils.layer_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
+             **kwargs):
+        """Saves the whole model in ONE file: architecture, weights, training
+        configuration (loss, metrics, optimizer) and optimizer state.
+
+        Keras's HDF5 layout (what tf-keras writes for '.h5'), or a `.keras` archive when
+        the path ends in '.keras' (or `save_format='keras'`). The file is written to a
+        temporary name and renamed when complete. `gkeras.models.load_model(filepath)`
+        returns a compiled model that resumes training where this one stopped.
+        """
+        from ..saving.saving_api import save_model
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   save_format=save_format, **kwargs)
+
     def save_weights(self, filepath, overwrite=True, save_format=None):
         """Writes all layer weights to an HDF5 file in Keras's layout (atomically).
 

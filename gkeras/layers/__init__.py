@@ -12,9 +12,24 @@ from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, 
 from .convolutional import (Conv2D, Conv2DTranspose, Conv3D,  # noqa: F401
                             Convolution2D, Convolution2DTranspose, Convolution3D,
                             Cropping2D, Deconv2D, Deconvolution2D, ZeroPadding2D)
+from .convolutional import (Conv1D, Conv1DTranspose, Conv3DTranspose,  # noqa: F401
+                            Convolution1D, Convolution1DTranspose,
+                            Convolution3DTranspose, Deconv3D, Deconvolution3D,
+                            DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                            SeparableConv2D, SeparableConvolution1D,
+                            SeparableConvolution2D)
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D,  # noqa: F401
                       GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D,
                       MaxPooling2D)
+from .pooling import (AveragePooling1D, AveragePooling3D, AvgPool1D,  # noqa: F401
+                      AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling3D,
+                      GlobalAvgPool1D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool3D,
+                      GlobalMaxPooling1D, GlobalMaxPooling3D, MaxPool1D, MaxPool3D,
+                      MaxPooling1D, MaxPooling3D)
+from .convolutional import (Cropping1D, Cropping3D, UpSampling1D,  # noqa: F401
+                            UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding3D)
+from .spatial_dropout import (SpatialDropout1D, SpatialDropout2D,  # noqa: F401
+                              SpatialDropout3D)
 
 
 def _registry():

@@ -63,6 +63,8 @@ class Dense(Layer):
     def call(self, inputs):
         y = ops.dot(inputs, self.kernel)
         if self.use_bias:
+            if self.activation is activations.relu:  # the plain relu: one fused op
+                return ops.bias_relu(y, self.bias)
             y = ops.bias_add(y, self.bias)
         return self.activation(y)
 

@@ -8,7 +8,7 @@ from .losses import (sigmoid_cross_entropy, softmax_cross_entropy,  # noqa: F401
                      sparse_softmax_cross_entropy)
 from .math import (abs, add, clip, divide, dot, exp, log, log1p, matmul, maximum,  # noqa: F401
                    minimum, multiply, negative, power, sqrt, square, subtract)
-from .nn import bias_add, dropout  # noqa: F401
+from .nn import bias_add, bias_relu, dropout  # noqa: F401
 from .pooling import global_pool, pool1d, pool2d, pool3d  # noqa: F401
 from .reduction import logsumexp, max, mean, min, prod, std, sum, var  # noqa: F401
 from .special import erf, erfc  # noqa: F401

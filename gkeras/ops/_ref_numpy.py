@@ -7,15 +7,39 @@ output size), float32 and float64 kept as given, C-contiguous results.
 Everything is vectorised: windows are strided views of a padded copy, and the
 adjoint passes loop over the kernel taps only (kh*kw or kd*kh*kw iterations,
 each a whole-array strided slice), never over samples or pixels.
+
+Every batch item is independent, so each twin runs as `_cpu_parallel.run` blocks: the
+batch axis cut into one contiguous share per thread (and each share into a few
+cache-sized blocks), every block doing the very same vectorised calls on its slice and
+writing its slice of a preallocated result. The values are those of the one-block
+computation, bit for bit, whatever the number of threads.
+
+Three CPU-only fusions (no CUDA twin; `ops/conv.py` calls them on the CPU) keep a
+convolution's GEMMs in cache and on every core: `conv_matmul` (im2col + GEMM, the
+forward), `conv_kernel_grad` (im2col + GEMM, the kernel gradient) and `col2im_matmul`
+(GEMM + col2im, the input gradient), each one GEMM per batch block.
 """
 import numpy
 from numpy.lib.stride_tricks import as_strided
+
+from . import _cpu_parallel as _par
+
+# Blocks of single-pass kernels (a copy) need no cache blocking: a few large ones.
+_COPY_BLOCK_BYTES = 16 << 20
+# Blocks of the convolution fusions: columns + product + result of one block. Measured
+# on the mnist_cnn convolutions: 3-24 MiB all within noise, 2 MiB clearly slower.
+_GEMM_BLOCK_BYTES = 6 << 20
 
 
 # ---------------------------------------------------------------------------- helpers
 def _extent(o, k, s, d):
     """Cells spanned, from the first padded cell, by `o` windows of `k` taps."""
     return (o - 1) * s + (k - 1) * d + 1 if o > 0 else 0
+
+
+def _item_bytes(*arrays):
+    """Bytes per batch item of `arrays` together (all share the batch axis 0)."""
+    return sum(a.nbytes // a.shape[0] for a in arrays if a.shape[0])
 
 
 def _padded(x, pads, reach, fill):
@@ -32,16 +56,24 @@ def _padded(x, pads, reach, fill):
     return buf
 
 
-def _accumulator(n, c, spatial, pads, reach, dtype):
-    """Zeros covering the input plus every padded cell reached, and the crop back."""
+def _accumulator(out, pads, reach):
+    """Zeros covering `out` (N, *S, C) plus every padded cell reached, and the crop back.
+
+    Is `out` itself, zeroed, when no cell outside it is reached (crop None).
+    """
+    spatial = out.shape[1:-1]
     size = tuple(max(p + m, r) for p, m, r in zip(pads, spatial, reach))
+    if size == spatial and not any(pads):
+        out.fill(0)
+        return out, None
     crop = (slice(None),) + tuple(slice(p, p + m) for p, m in zip(pads, spatial))
-    return numpy.zeros((n,) + size + (c,), dtype=dtype), crop
+    return numpy.zeros((out.shape[0],) + size + (out.shape[-1],), dtype=out.dtype), crop
 
 
-def _cropped(buf, crop):
-    out = buf[crop]
-    return out if out.shape == buf.shape else numpy.ascontiguousarray(out)
+def _land(out, acc, crop):
+    """Copies the accumulator's crop into `out` (nothing to do when it is `out`)."""
+    if crop is not None:
+        out[...] = acc[crop]
 
 
 def _tap_slices(tap, out, strides, dilations):
@@ -51,18 +83,83 @@ def _tap_slices(tap, out, strides, dilations):
         for t, o, s, d in zip(tap, out, strides, dilations))
 
 
-def _im2col(x, ks, strides, pads, dilations, out):
-    n, c = x.shape[0], x.shape[-1]
+def _windows(x, ks, strides, pads, dilations, out):
+    """The (B, *out, *ks, C) strided view of the (padded) block `x` that im2col copies."""
     reach = [_extent(o, k, s, d) for o, k, s, d in zip(out, ks, strides, dilations)]
     xp_ = _padded(x, pads, reach, 0)
     st = xp_.strides
     sp = st[1:-1]
-    view = as_strided(
-        xp_, shape=(n,) + tuple(out) + tuple(ks) + (c,),
+    return as_strided(
+        xp_, shape=(x.shape[0],) + tuple(out) + tuple(ks) + (x.shape[-1],),
         strides=(st[0],) + tuple(a * s for a, s in zip(sp, strides))
         + tuple(a * d for a, d in zip(sp, dilations)) + (st[-1],),
-        writeable=False)  # (N, *out, *k, C)
-    return numpy.ascontiguousarray(view)
+        writeable=False)
+
+
+def _im2col(x, ks, strides, pads, dilations, out):
+    n, c = x.shape[0], x.shape[-1]
+    cols = numpy.empty((n,) + tuple(out) + tuple(ks) + (c,), dtype=x.dtype)
+
+    def block(lo, hi):
+        numpy.copyto(cols[lo:hi], _windows(x[lo:hi], ks, strides, pads, dilations, out))
+
+    _par.run(block, n, _item_bytes(cols, x), _COPY_BLOCK_BYTES)
+    return cols
+
+
+def conv_matmul(x, wmat, ks, strides, pads, dilations, out):
+    """im2col(x) @ wmat, one batch block at a time (CPU-only fusion; Conv's forward).
+
+    x (N, *S, C), wmat (prod(ks)*C, F) -> (N*prod(out), F). Each block's columns are
+    built and multiplied while they are in cache, on every core, and never kept: the
+    kernel gradient (`conv_kernel_grad`) builds them again from x.
+    """
+    n, f = x.shape[0], wmat.shape[1]
+    rows = int(numpy.prod(out))
+    y = numpy.empty((n * rows, f), dtype=numpy.result_type(x, wmat))
+    item = (rows * (wmat.shape[0] + f) + x[:1].size) * y.itemsize
+
+    def block(lo, hi):
+        cols = numpy.empty((hi - lo,) + tuple(out) + tuple(ks) + (x.shape[-1],), dtype=x.dtype)
+        numpy.copyto(cols, _windows(x[lo:hi], ks, strides, pads, dilations, out))
+        numpy.matmul(cols.reshape(-1, wmat.shape[0]), wmat, out=y[lo * rows:hi * rows])
+
+    _run_gemm_blocks(block, n, item)
+    return y
+
+
+def conv_kernel_grad(x, g, ks, strides, pads, dilations, out):
+    """im2col(x).T @ g, one batch block at a time: a convolution's kernel gradient.
+
+    x (N, *S, C), g (N*prod(out), F) -> (prod(ks)*C, F): per-block products of columns
+    built in cache (as `conv_matmul`), added in block order.
+    """
+    n, f = x.shape[0], g.shape[1]
+    rows = int(numpy.prod(out))
+    k = int(numpy.prod(ks)) * x.shape[-1]
+    item = (rows * (k + f) + x[:1].size) * g.itemsize
+
+    def block(lo, hi):
+        cols = numpy.empty((hi - lo,) + tuple(out) + tuple(ks) + (x.shape[-1],), dtype=x.dtype)
+        numpy.copyto(cols, _windows(x[lo:hi], ks, strides, pads, dilations, out))
+        return numpy.matmul(cols.reshape(-1, k).T, g[lo * rows:hi * rows])
+
+    parts = _run_gemm_blocks(block, n, item)
+    if not parts:  # an empty batch
+        return numpy.zeros((k, f), dtype=numpy.result_type(x, g))
+    gw = parts[0]
+    for part in parts[1:]:
+        gw += part
+    return gw
+
+
+def _run_gemm_blocks(block, n, item):
+    """Blocks whose GEMMs run on every thread (BLAS on one thread each) when possible."""
+    large = n * item >= _par.PARALLEL_MIN_BYTES
+    parts = _par.blocks(n, item, _GEMM_BLOCK_BYTES, _par.MIN_BLOCKS if large else 1)
+    with _par.blas_single() as single:
+        # without control of the BLAS's threads, the blocks stay on this thread
+        return _par.run_blocks(block, parts, parallel=single and large)
 
 
 def _col2im(cols, spatial, strides, pads, dilations):
@@ -70,32 +167,101 @@ def _col2im(cols, spatial, strides, pads, dilations):
     n, c = cols.shape[0], cols.shape[-1]
     out, ks = cols.shape[1:1 + nd], cols.shape[1 + nd:1 + 2 * nd]
     reach = [_extent(o, k, s, d) for o, k, s, d in zip(out, ks, strides, dilations)]
-    gx, crop = _accumulator(n, c, spatial, pads, reach, cols.dtype)
+    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=cols.dtype)
     lead = (slice(None),) * (1 + nd)
-    for tap in numpy.ndindex(*ks):
-        gx[_tap_slices(tap, out, strides, dilations)] += cols[lead + tap]
-    return _cropped(gx, crop)
+
+    def block(lo, hi):
+        acc, crop = _accumulator(gx[lo:hi], pads, reach)
+        part = cols[lo:hi]
+        for tap in numpy.ndindex(*ks):
+            acc[_tap_slices(tap, out, strides, dilations)] += part[lead + tap]
+        _land(gx[lo:hi], acc, crop)
+
+    _par.run(block, n, _item_bytes(cols, gx))
+    return gx
 
 
 def col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations):
     """col2im(g @ wmat.T) without materialising the columns (CPU-only fusion).
 
     Same result as `col2im_2d/3d` applied to `(g @ wmat.T).reshape(N, *out, *ks, C)`,
-    with `wmat` of shape (prod(ks)*C, F) and `g` of shape (N*prod(out), F): one GEMM
-    per kernel tap, added straight into the input-shaped accumulator. On the CPU this
-    halves the time of a convolution's input gradient; the GPU uses the gather kernel.
+    with `wmat` of shape (prod(ks)*C, F) and `g` of shape (N*prod(out), F), up to
+    rounding. Stride 1 (the common case) takes `_col2im_matmul_flat`; other strides
+    do one GEMM per kernel tap, added straight into the input-shaped accumulator.
     """
     ks, out = tuple(ks), tuple(out)
     taps = int(numpy.prod(ks))
     n = g.shape[0] // int(numpy.prod(out))
     c = wmat.shape[0] // taps
-    w_taps = wmat.reshape(ks + (c, wmat.shape[1]))  # (*ks, C, F)
     reach = [_extent(o, k, s, d) for o, k, s, d in zip(out, ks, strides, dilations)]
-    gx, crop = _accumulator(n, c, spatial, pads, reach, g.dtype)
-    for tap in numpy.ndindex(*ks):
-        part = numpy.matmul(g, w_taps[tap].T)  # (N*prod(out), C)
-        gx[_tap_slices(tap, out, strides, dilations)] += part.reshape((n,) + out + (c,))
-    return _cropped(gx, crop)
+    if n and all(s == 1 for s in strides):
+        return _col2im_matmul_flat(g, wmat, ks, out, spatial, pads, dilations, reach)
+    w_taps = wmat.reshape(ks + (c, wmat.shape[1]))  # (*ks, C, F)
+    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=g.dtype)
+    rows = int(numpy.prod(out))
+
+    def block(lo, hi):
+        acc, crop = _accumulator(gx[lo:hi], pads, reach)
+        gb = g[lo * rows:hi * rows]
+        for tap in numpy.ndindex(*ks):
+            part = numpy.matmul(gb, w_taps[tap].T)  # (B*prod(out), C)
+            acc[_tap_slices(tap, out, strides, dilations)] += part.reshape((hi - lo,) + out
+                                                                           + (c,))
+        _land(gx[lo:hi], acc, crop)
+
+    _run_gemm_blocks(block, n, (rows * (g.shape[1] + 2 * c) + gx[:1].size) * g.itemsize)
+    return gx
+
+
+def _col2im_matmul_flat(g, wmat, ks, out, spatial, pads, dilations, reach):
+    """Stride-1 `col2im_matmul`: one GEMM per batch block, shifted adds of long rows.
+
+    Per block of B samples, `g` is laid out on the accumulator's grid R (the input plus
+    the padding reached; g's positions at the grid's origin, zeros elsewhere) and
+    multiplied once, channels-major: PT = wmat @ g_grid.T, (taps*C, B*prod(R)). With
+    stride 1, tap t sends every position to the same flat offset of the grid, so its
+    contribution is ONE add of PT's rows shifted by that offset (rows of B*prod(R)
+    contiguous values, where strided adds into NHWC run C values at a time). The
+    zeros around g's positions are what would cross into the next sample, so blocks
+    need no halo. The channels-major accumulator is cropped and transposed into gx at
+    the end. Taps are added in row-major order, as by `col2im`.
+    """
+    nd = len(ks)
+    f = wmat.shape[1]
+    taps = int(numpy.prod(ks))
+    c = wmat.shape[0] // taps
+    n = g.shape[0] // int(numpy.prod(out))
+    grid = tuple(max(p + m, r) for p, m, r in zip(pads, spatial, reach))
+    size = int(numpy.prod(grid))
+    flat = [int(numpy.prod(grid[i + 1:])) for i in range(nd)]
+    offsets = [sum(t * d * s for t, d, s in zip(tap, dilations, flat))
+               for tap in numpy.ndindex(*ks)]
+    g_sp = g.reshape((n,) + out + (f,))
+    inside = (slice(None),) + tuple(slice(0, o) for o in out)
+    crop = (slice(None), slice(None)) + tuple(slice(p, p + m) for p, m in zip(pads, spatial))
+    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=g.dtype)
+    item = size * (f + taps * c + c) * g.itemsize
+
+    # the grid cells outside g's positions: for each axis, the slab past g's extent
+    margins = [(slice(None),) + tuple(slice(0, o) for o in out[:i]) + (slice(o, None),)
+               for i, o in enumerate(out) if o < grid[i]]
+
+    def block(lo, hi):
+        b = hi - lo
+        gg = numpy.empty((b,) + grid + (f,), dtype=g.dtype)
+        gg[inside] = g_sp[lo:hi]
+        for margin in margins:
+            gg[margin] = 0
+        pt = numpy.matmul(wmat, gg.reshape(-1, f).T)  # (taps*C, B*size)
+        length = b * size
+        acc = numpy.zeros((c, length), dtype=g.dtype)
+        for t, off in enumerate(offsets):
+            acc[:, off:] += pt[t * c:(t + 1) * c, :length - off]
+        acc = acc.reshape((c, b) + grid)[crop]
+        gx[lo:hi] = numpy.moveaxis(acc, 0, -1)
+
+    _run_gemm_blocks(block, n, item)
+    return gx
 
 
 def _first_inside(ks, strides, pads, out):
@@ -122,23 +288,42 @@ def _inside_counts(spatial, ks, strides, pads, out, dtype):
 
 
 def _max_pool(x, ks, strides, pads, out):
+    """The kernel's scan, tap by tap: `better = v > y; y = fmax(y, v); if better: arg = t`.
+
+    `arg` is kept as max(first in-bounds tap, max over taps of better * t): the last tap
+    that improved the maximum is the largest such t, and a tap can only improve it when
+    it is in bounds, so at or after the first in-bounds tap. Kept in uint8 (one byte a
+    cell) for windows of up to 255 taps.
+    """
     n, c = x.shape[0], x.shape[-1]
     ones = (1,) * len(ks)
     reach = [_extent(o, k, s, 1) for o, k, s in zip(out, ks, strides)]
-    xp_ = _padded(x, pads, reach, -numpy.inf)
-    y = numpy.full((n,) + tuple(out) + (c,), -numpy.inf, dtype=x.dtype)
+    y = numpy.empty((n,) + tuple(out) + (c,), dtype=x.dtype)
     argmax = numpy.empty(y.shape, dtype=numpy.int32)
-    argmax[...] = _first_inside(ks, strides, pads, out)[None, ..., None]
-    # Branch-free updates: masked copies mispredict on random data and run ~5x slower.
-    better = numpy.empty(y.shape, dtype=bool)
-    step = numpy.empty(y.shape, dtype=numpy.int32)
-    for t, tap in enumerate(numpy.ndindex(*ks)):
-        v = xp_[_tap_slices(tap, out, strides, ones)]  # (N, *out, C)
-        numpy.greater(v, y, out=better)  # strict: the first maximum wins ties
-        numpy.fmax(y, v, out=y)  # fmax: a NaN never wins, as with `>`
-        numpy.subtract(t, argmax, out=step)
-        step *= better
-        argmax += step
+    first = _first_inside(ks, strides, pads, out)[None, ..., None]
+    taps = int(numpy.prod(ks))
+    small = numpy.uint8 if taps <= 255 else numpy.int32
+    padded = any(pads) or first.any()
+
+    def block(lo, hi):
+        xp_ = _padded(x[lo:hi], pads, reach, -numpy.inf)
+        yb = y[lo:hi]
+        better = numpy.empty(yb.shape, dtype=bool)
+        step = numpy.empty(yb.shape, dtype=small)
+        arg = numpy.empty(yb.shape, dtype=small)
+        arg[...] = first if padded else 0
+        for t, tap in enumerate(numpy.ndindex(*ks)):
+            v = xp_[_tap_slices(tap, out, strides, ones)]  # (B, *out, C)
+            if t == 0:  # from y = -inf: better * 0 never raises arg
+                numpy.fmax(v, -numpy.inf, out=yb)  # fmax: a NaN never wins, as with `>`
+                continue
+            numpy.greater(v, yb, out=better)  # strict: the first maximum wins ties
+            numpy.fmax(yb, v, out=yb)
+            numpy.multiply(better, small(t), out=step)
+            numpy.maximum(arg, step, out=arg)
+        argmax[lo:hi] = arg
+
+    _par.run(block, n, _item_bytes(x, y, argmax) + y[:1].nbytes // 2)
     return y, argmax
 
 
@@ -147,28 +332,42 @@ def _max_pool_bwd(gy, argmax, spatial, ks, strides, pads):
     out = gy.shape[1:-1]
     ones = (1,) * len(ks)
     reach = [_extent(o, k, s, 1) for o, k, s in zip(out, ks, strides)]
-    gx, crop = _accumulator(n, c, spatial, pads, reach, gy.dtype)
-    hit = numpy.empty(gy.shape, dtype=bool)
-    part = numpy.empty_like(gy)
-    for t, tap in enumerate(numpy.ndindex(*ks)):
-        numpy.equal(argmax, t, out=hit)
-        numpy.multiply(gy, hit, out=part)  # 8x faster than where(); an inf/NaN gy leaks NaN
-        gx[_tap_slices(tap, out, strides, ones)] += part
-    return _cropped(gx, crop)
+    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=gy.dtype)
+
+    def block(lo, hi):
+        acc, crop = _accumulator(gx[lo:hi], pads, reach)
+        g, a = gy[lo:hi], argmax[lo:hi]
+        hit = numpy.empty(g.shape, dtype=bool)
+        part = numpy.empty_like(g)
+        for t, tap in enumerate(numpy.ndindex(*ks)):
+            numpy.equal(a, t, out=hit)
+            numpy.multiply(g, hit, out=part)  # 8x faster than where(); an inf/NaN gy leaks NaN
+            acc[_tap_slices(tap, out, strides, ones)] += part
+        _land(gx[lo:hi], acc, crop)
+
+    _par.run(block, n, _item_bytes(gy, argmax, gx, gy))
+    return gx
 
 
 def _avg_pool(x, ks, strides, pads, out):
+    n, c = x.shape[0], x.shape[-1]
     ones = (1,) * len(ks)
     reach = [_extent(o, k, s, 1) for o, k, s in zip(out, ks, strides)]
-    xp_ = _padded(x, pads, reach, 0)
-    y = None
-    for tap in numpy.ndindex(*ks):
-        v = xp_[_tap_slices(tap, out, strides, ones)]  # (N, *out, C)
-        if y is None:
-            y = v.copy()
-        else:
-            y += v
-    y /= _inside_counts(x.shape[1:-1], ks, strides, pads, out, x.dtype)
+    counts = _inside_counts(x.shape[1:-1], ks, strides, pads, out, x.dtype)
+    y = numpy.empty((n,) + tuple(out) + (c,), dtype=x.dtype)
+
+    def block(lo, hi):
+        xp_ = _padded(x[lo:hi], pads, reach, 0)
+        yb = y[lo:hi]
+        for t, tap in enumerate(numpy.ndindex(*ks)):
+            v = xp_[_tap_slices(tap, out, strides, ones)]  # (B, *out, C)
+            if t == 0:
+                yb[...] = v
+            else:
+                yb += v
+        yb /= counts
+
+    _par.run(block, n, _item_bytes(x, y))
     return y
 
 
@@ -177,11 +376,18 @@ def _avg_pool_bwd(gy, spatial, ks, strides, pads):
     out = gy.shape[1:-1]
     ones = (1,) * len(ks)
     reach = [_extent(o, k, s, 1) for o, k, s in zip(out, ks, strides)]
-    g = gy / _inside_counts(spatial, ks, strides, pads, out, gy.dtype)
-    gx, crop = _accumulator(n, c, spatial, pads, reach, gy.dtype)
-    for tap in numpy.ndindex(*ks):
-        gx[_tap_slices(tap, out, strides, ones)] += g
-    return _cropped(gx, crop)
+    counts = _inside_counts(spatial, ks, strides, pads, out, gy.dtype)
+    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=gy.dtype)
+
+    def block(lo, hi):
+        g = gy[lo:hi] / counts
+        acc, crop = _accumulator(gx[lo:hi], pads, reach)
+        for tap in numpy.ndindex(*ks):
+            acc[_tap_slices(tap, out, strides, ones)] += g
+        _land(gx[lo:hi], acc, crop)
+
+    _par.run(block, n, _item_bytes(gy, gy, gx))
+    return gx
 
 
 # ---------------------------------------------------------------------------- lowering

@@ -4,17 +4,24 @@ Native layout is channels-last with Keras's kernel layouts; a convolution is
 `im2col` followed by one GEMM (`xp.matmul`: BLAS or cuBLAS), and its input
 gradient is a GEMM followed by `col2im`. The lowering kernels come from
 `kernels_for(xp)`: the numpy twins on the CPU, the CUDA launchers on the GPU
-(same names and signatures, see docs/kernels.md). `channels_first` is a
-transpose at the op boundary. 1-D convolutions are 2-D ones with height 1.
+(same names and signatures, see docs/kernels.md). On the CPU the same products
+run as batch-block fusions that never store the columns (`_ref_numpy.conv_matmul`,
+`conv_kernel_grad`, `col2im_matmul`). `channels_first` is a transpose at the op
+boundary. 1-D convolutions are 2-D ones with height 1.
 """
 import numpy
 
 from ..autograd.function import Function
 from ..backend.config import normalize_data_format
 from ..utils import conv_utils
-from . import _ref_numpy
+from . import _cpu_parallel, _ref_numpy
 from .array import reshape
 from ._util import as_tensor
+
+
+def _matmul(xp, a, b):
+    """2-D a @ b; on the CPU split over the cores with BLAS kept on one thread each."""
+    return _cpu_parallel.matmul(a, b) if xp is numpy else xp.matmul(a, b)
 
 
 def kernels_for(xp):
@@ -53,8 +60,8 @@ def col2im_of_product(xp, impl, g, wmat, ks, out, spatial, strides, pads, dilati
     """col2im(g @ wmat.T): the input gradient of a convolution (and a transposed one's output).
 
     g (N*prod(out), F), wmat (prod(ks)*C, F) -> (N, *spatial, C). On the CPU the
-    product is accumulated tap by tap (`_ref_numpy.col2im_matmul`), never building the
-    (N*prod(out), prod(ks)*C) columns; on the GPU it is one cuBLAS GEMM and the
+    product is accumulated block by block (`_ref_numpy.col2im_matmul`), never building
+    the (N*prod(out), prod(ks)*C) columns; on the GPU it is one cuBLAS GEMM and the
     gathering col2im kernel.
     """
     if impl is _ref_numpy:
@@ -78,12 +85,19 @@ class Conv(Function):
         w = xp.ascontiguousarray(w)
         nd = w.ndim - 2
         self.impl, self.x_shape, self.w_shape = impl, x.shape, w.shape
-        cols = im2col(impl, x, w.shape[:nd], self.strides, self.pads, self.dilations,
-                      self.out)  # (N, *out, *ks, C)
-        self.cols = cols.reshape(-1, w.size // w.shape[-1])  # (N*prod(out), prod(ks)*C)
         self.wmat = w.reshape(-1, w.shape[-1])  # (prod(ks)*C, F)
-        y = xp.matmul(self.cols, self.wmat)  # (N*prod(out), F)
-        y = y.reshape(cols.shape[:1 + nd] + (w.shape[-1],))  # (N, *out, F)
+        if impl is _ref_numpy:
+            # columns built and multiplied block by block in cache, never stored: the
+            # kernel gradient builds them again from x
+            self.x, self.cols = x, None
+            y = _ref_numpy.conv_matmul(x, self.wmat, w.shape[:nd], self.strides, self.pads,
+                                       self.dilations, self.out)  # (N*prod(out), F)
+        else:
+            cols = im2col(impl, x, w.shape[:nd], self.strides, self.pads, self.dilations,
+                          self.out)  # (N, *out, *ks, C)
+            self.cols = cols.reshape(-1, w.size // w.shape[-1])  # (N*prod(out), prod(ks)*C)
+            y = xp.matmul(self.cols, self.wmat)  # (N*prod(out), F)
+        y = y.reshape((x.shape[0],) + tuple(self.out) + (w.shape[-1],))  # (N, *out, F)
         return to_channels_first(xp, y) if self.channels_first else y
 
     def backward(self, xp, gy):
@@ -97,7 +111,12 @@ class Conv(Function):
             if self.channels_first:
                 gx = to_channels_first(xp, gx)
         if self.needs_input_grad[1]:
-            gw = xp.matmul(self.cols.T, gy2).reshape(self.w_shape)  # (*ks, C, F)
+            if self.cols is None:
+                gw = _ref_numpy.conv_kernel_grad(self.x, gy2, self.w_shape[:-2], self.strides,
+                                                 self.pads, self.dilations, self.out)
+            else:
+                gw = xp.matmul(self.cols.T, gy2)
+            gw = gw.reshape(self.w_shape)  # (*ks, C, F)
         return gx, gw
 
 
@@ -129,11 +148,11 @@ class ConvTranspose(Function):
         gcols = gcols.reshape(self.x2.shape[0], -1)  # (N*prod(in), prod(ks)*Cout)
         gx = gw = None
         if self.needs_input_grad[0]:
-            gx = xp.matmul(gcols, self.wmat).reshape(self.x_shape)  # (N, *in, Cin)
+            gx = _matmul(xp, gcols, self.wmat).reshape(self.x_shape)  # (N, *in, Cin)
             if self.channels_first:
                 gx = to_channels_first(xp, gx)
         if self.needs_input_grad[1]:
-            gw = xp.matmul(gcols.T, self.x2).reshape(self.w_shape)  # (*ks, Cout, Cin)
+            gw = _matmul(xp, gcols.T, self.x2).reshape(self.w_shape)  # (*ks, Cout, Cin)
         return gx, gw
 
 

@@ -1,5 +1,8 @@
 """Elementwise arithmetic and matrix products, with broadcasting gradients."""
+import numpy
+
 from ..autograd.function import Function
+from . import _cpu_parallel
 from ._util import as_tensor, coerce_pair, sum_to
 
 
@@ -243,21 +246,28 @@ def clip(x, lo, hi):
     return Clip(lo, hi).apply(as_tensor(x))
 
 
+def _mm(xp, a, b):
+    """a @ b; 2-D products on the CPU are split over the cores (`_cpu_parallel.matmul`)."""
+    if xp is numpy and a.ndim == 2 and b.ndim == 2:
+        return _cpu_parallel.matmul(a, b)
+    return xp.matmul(a, b)
+
+
 class MatMul(Function):
     """Matrix product with numpy broadcasting over leading (batch) axes."""
 
     def forward(self, xp, a, b):
         self.a, self.b = a, b
-        return xp.matmul(a, b)
+        return _mm(xp, a, b)
 
     def backward(self, xp, gy):
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = xp.matmul(gy, b.T) if b.ndim == 2 else xp.matmul(gy, xp.swapaxes(b, -1, -2))
+            ga = _mm(xp, gy, b.T) if b.ndim == 2 else xp.matmul(gy, xp.swapaxes(b, -1, -2))
             ga = sum_to(xp, ga, a.shape)
         if self.needs_input_grad[1]:
-            gb = xp.matmul(a.T, gy) if a.ndim == 2 else xp.matmul(xp.swapaxes(a, -1, -2), gy)
+            gb = _mm(xp, a.T, gy) if a.ndim == 2 else xp.matmul(xp.swapaxes(a, -1, -2), gy)
             gb = sum_to(xp, gb, b.shape)
         return ga, gb
 

@@ -1,1 +1,2 @@
-"""Model serialisation (configs, JSON); HDF5 files come with the saving issue."""
+"""Model serialisation: Keras's HDF5 files, `.keras` archives, configs and JSON."""
+from .saving_api import load_model, save_model  # noqa: F401

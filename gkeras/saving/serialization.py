@@ -76,6 +76,99 @@ def model_to_dict(model):
             "keras_version": __version__, "backend": "gkeras"}
 
 
-def _model_class_name(model):
+def model_class_name(model):
+    """The class name Keras records: 'Functional' for a functional `Model`."""
     name = type(model).__name__
     return "Functional" if name == "Model" else name
+
+
+_model_class_name = model_class_name
+
+
+# ---------------------------------------------------------------------- reading files
+MAX_CONFIG_DEPTH = 400
+MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
+
+
+def decode_json(text, what="config"):
+    """Parses JSON read from a file, refusing absurd nesting with a clear error.
+
+    Raises:
+        ValueError: for invalid JSON or nesting deeper than MAX_CONFIG_DEPTH.
+    """
+    import json
+    from .hdf5_format import ModelFileError
+    if _nesting_exceeds(text, MAX_CONFIG_DEPTH):
+        raise ModelFileError("The %s is nested more than %d levels deep; refusing to parse it."
+                             % (what, MAX_CONFIG_DEPTH))
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ModelFileError("The %s is nested too deeply to parse." % (what,)) from None
+    except ValueError as e:
+        raise ModelFileError("The %s is not valid JSON: %s" % (what, e)) from None
+
+
+def _nesting_exceeds(text, limit):
+    """Whether brackets outside JSON strings nest deeper than `limit` (one linear scan)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def model_from_file_config(config, custom_objects=None, safe_mode_enabled=True):
+    """A model from a config read from a file: checked, in safe mode, never importing.
+
+    Raises:
+        ValueError: naming what is wrong (unknown classes suggest `custom_objects`).
+    """
+    from ..engine.training import Model
+    from ..layers import deserialize
+    from .hdf5_format import ModelFileError
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str) \
+            or "config" not in config:
+        raise ModelFileError("The model config is not a {'class_name': ..., 'config': ...} "
+                             "dictionary (got %s)." % (_describe(config),))
+    class_name = config["class_name"]
+    inner = config["config"]
+    if class_name in MODEL_CLASS_NAMES:
+        if class_name == "Sequential" and not isinstance(inner, (dict, list)):
+            raise ModelFileError("The Sequential config is %s, not a dictionary."
+                                 % (_describe(inner),))
+        if class_name != "Sequential" and (not isinstance(inner, dict)
+                                           or not isinstance(inner.get("layers"), list)):
+            raise ModelFileError("The functional model config has no list of `layers`.")
+    with safe_mode(safe_mode_enabled), generic_utils.custom_object_scope(custom_objects or {}):
+        try:
+            model = deserialize({"class_name": class_name, "config": inner},
+                                custom_objects=custom_objects)
+        except RecursionError:
+            raise ModelFileError("The model config nests models too deeply.") from None
+        except MemoryError:
+            raise ModelFileError("The model config describes weights too large to allocate."
+                                 ) from None
+    if not isinstance(model, Model):
+        raise ModelFileError("The model config describes a %s, not a model." % (class_name,))
+    if isinstance(inner, dict) and inner.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."

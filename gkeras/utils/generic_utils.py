@@ -66,7 +66,11 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
             raise ValueError("Improper config format for %s: %r (expected a dict with "
                              "'class_name' and 'config')" % (printable_module_name, identifier))
         class_name = identifier["class_name"]
-        cls = _lookup(class_name, module_objects, custom_objects)
+        cls = _lookup(class_name, module_objects, custom_objects) \
+            if isinstance(class_name, str) else None
+        if cls is not None and cls is module_objects.get(class_name) and not (
+                inspect.isclass(cls) or hasattr(cls, "from_config")):
+            cls = None  # a built-in {'class_name', 'config'} names a class, never a function
         if cls is None:
             raise ValueError(
                 "Unknown %s: %r. Please ensure this object is passed to the "

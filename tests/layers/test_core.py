@@ -165,3 +165,33 @@ def test_lambda_layer_in_memory_config_round_trip():
     model = gkeras.Model(inp, layer(inp))
     clone = gkeras.Model.from_config(model.get_config())
     numpy.testing.assert_allclose(clone.predict(x, verbose=0), 2.0 * x)
+
+
+def test_relu_layers_fuse_bias_and_relu_with_the_unfused_values():
+    from gkeras import ops
+    from gkeras.ops import nn as ops_nn
+
+    rng = numpy.random.default_rng(0)
+    x = rng.standard_normal((3, 6, 5, 2)).astype(numpy.float32)
+    for layer in (layers.Conv2D(4, 3, activation="relu", bias_initializer="ones"),
+                  layers.Dense(4, activation="relu", bias_initializer="ones")):
+        applied = []
+        original = ops_nn.BiasAdd.forward
+
+        def spy(self, xp, a, b, applied=applied, original=original):
+            applied.append(self.relu)
+            return original(self, xp, a, b)
+
+        ops_nn.BiasAdd.forward = spy
+        try:
+            y = layer(gkeras.backend.constant(x)).numpy()
+        finally:
+            ops_nn.BiasAdd.forward = original
+        assert applied == [True]
+        z = (ops.conv2d(x, layer.kernel) if isinstance(layer, layers.Conv2D)
+             else ops.dot(x, layer.kernel))
+        numpy.testing.assert_array_equal(y, numpy.maximum(ops.bias_add(z, layer.bias).numpy(), 0))
+    # other activations keep the generic path (softmax still remembers its logits)
+    dense = layers.Dense(3, activation="softmax")
+    out = dense(gkeras.backend.constant(x[:, 0, 0, :]))
+    assert out._keras_logits is not None

@@ -23,7 +23,7 @@ COVERED = {
                          "tanh"],
     "test_losses": ["sigmoid_cross_entropy", "softmax_cross_entropy",
                     "sparse_softmax_cross_entropy"],
-    "test_nn": ["bias_add", "dropout"],
+    "test_nn": ["bias_add", "bias_relu", "dropout"],
     "test_special": ["erf", "erfc"],
 }
 

@@ -68,3 +68,48 @@ def test_dropout_rate_zero_is_identity_and_bad_rates_raise():
     for rate in (-0.1, 1.0, 1.5):
         with pytest.raises(ValueError, match="rate"):
             ops.dropout(x, rate)
+
+
+@pytest.mark.parametrize("shape,axis", [((4, 3), -1), ((2, 3, 4), 1), ((2, 3, 4, 5), 1),
+                                        ((2, 3, 4, 5), -1), ((3, 2), 0)])
+def test_bias_relu_is_relu_of_bias_add(shape, axis):
+    x, b = _x(shape), _x((shape[axis],), seed=1)
+    x.flat[::5] = 0.0
+    b[0] = 0.0  # x + b == 0 somewhere: relu's gradient there is 0, as in Keras
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    y = ops.bias_relu(as_tensor(x), as_tensor(b), axis=axis)
+    np.testing.assert_array_equal(y.numpy(), np.maximum(x + b.reshape(view), 0))
+    # float64 finite differences, away from the kink
+    xs = _x(shape, seed=2)
+    xs += np.sign(xs + b.reshape(view)) * 0.1
+    check_gradients(lambda t, c: ops.bias_relu(t, c, axis=axis), [xs, b])
+    # the same gradients as the unfused ops, bit for bit
+    for fused in (True, False):
+        xv, bv = Variable(x), Variable(b)
+        with Tape() as tape:
+            out = (ops.bias_relu(xv, bv, axis=axis) if fused
+                   else ops.relu(ops.bias_add(xv, bv, axis=axis)))
+        gy = np.random.default_rng(3).standard_normal(out.shape)
+        grads = [gk_xp.asnumpy(g) for g in tape.gradient(out, [xv, bv], output_gradient=gy)]
+        if fused:
+            fused_grads = grads
+    np.testing.assert_array_equal(fused_grads[0], grads[0])
+    np.testing.assert_allclose(fused_grads[1], grads[1], rtol=1e-12, atol=1e-12)
+
+
+def test_bias_relu_keeps_float32_and_nan():
+    x = np.array([[-1.0, 0.0, 2.0, np.nan]], np.float32)
+    b = np.zeros(4, np.float32)
+    y = ops.bias_relu(as_tensor(x), as_tensor(b)).numpy()
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, [[0.0, 0.0, 2.0, np.nan]])
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0), (5, 7, 3), (1, 1, 1), (33, 2, 64),
+                                   (3, 1500)])
+def test_channel_sums_are_sums_over_the_leading_axes(shape):
+    from gkeras.ops.nn import _channel_sums
+    a = _x(shape)
+    np.testing.assert_allclose(_channel_sums(a), a.sum(axis=tuple(range(a.ndim - 1))),
+                               rtol=1e-12, atol=1e-12)

@@ -10,10 +10,20 @@ from .conv2d import Conv2D, Convolution2D  # noqa: F401
 from .conv2d_transpose import (Conv2DTranspose, Convolution2DTranspose,  # noqa: F401
                                Deconv2D, Deconvolution2D)
 from .conv3d import Conv3D, Convolution3D  # noqa: F401
-from .cropping import Cropping2D  # noqa: F401
-from .padding import ZeroPadding2D  # noqa: F401
+from .conv1d import Conv1D, Convolution1D  # noqa: F401
+from .conv1d_transpose import Conv1DTranspose, Convolution1DTranspose  # noqa: F401
+from .conv3d_transpose import (Conv3DTranspose, Convolution3DTranspose,  # noqa: F401
+                               Deconv3D, Deconvolution3D)
+from .depthwise_conv import DepthwiseConv1D, DepthwiseConv2D  # noqa: F401
+from .separable_conv import (SeparableConv1D, SeparableConv2D,  # noqa: F401
+                             SeparableConvolution1D, SeparableConvolution2D)
+from .cropping import Cropping1D, Cropping2D, Cropping3D  # noqa: F401
+from .padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D  # noqa: F401
+from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D  # noqa: F401
 
-_FROM_POOLING = ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D")
+_FROM_POOLING = ("MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D",
+                 "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
+                 "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D")
 
 
 def __getattr__(name):

@@ -229,8 +229,10 @@ class Conv(ArgChecks, Layer):
         self._output_spatial(self._spatial(inputs.shape))  # clear error, not an op failure
         y = self._convolve(inputs)
         if self.use_bias:
-            y = ops.bias_add(y, self.bias, axis=1 if self.data_format == "channels_first"
-                             else -1)
+            axis = 1 if self.data_format == "channels_first" else -1
+            if self.activation is activations.relu:  # the plain relu: one fused op
+                return ops.bias_relu(y, self.bias, axis=axis)
+            y = ops.bias_add(y, self.bias, axis=axis)
         return self.activation(y)
 
     # ------------------------------------------------------------------ config
