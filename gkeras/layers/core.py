@@ -319,3 +319,8 @@ class Lambda(Layer):
         for key in ("function_type", "module", "output_shape_type", "output_shape_module"):
             config.pop(key, None)
         return cls(**config)
+
+
+# Keras 2.2 kept SpatialDropout in `keras.layers.core`; the classes live in their own
+# module (they subclass Dropout, defined above), re-exported here for that import path.
+from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D  # noqa: E402,F401
