@@ -30,6 +30,9 @@ CASES = [
     ("avgpool 3x3/1 28x28x256 same", "avg_pool2d", 64, (28, 28), 256, None, (3, 3), (1, 1),
      "same"),
     ("global avg 7x7x2048", "global_avg", 64, (7, 7), 2048, None, None, None, None),
+    ("depthwise 3x3 56x56x128", "depthwise", 64, (56, 56), 128, None, (3, 3), (1, 1), "same"),
+    ("upsample x2 bilinear 28x28x128", "upsample", 64, (28, 28), 128, None, (2, 2), None,
+     None),
 ]
 
 
@@ -79,10 +82,21 @@ def gkeras_case(case, cupy):
 
         def f():
             return ops.pool2d(x, k, strides=s, padding=pad, pool_mode=mode)
+    elif kind == "depthwise":
+        from gkeras import backend as K
+        w = Variable(rng.standard_normal(k + (cin, 1), dtype="float32") * 0.05)
+
+        def f():
+            return K.depthwise_conv2d(x, w, strides=s, padding=pad)
+    elif kind == "upsample":
+        from gkeras import backend as K
+
+        def f():
+            return K.resize_images(x, k[0], k[1], "channels_last", interpolation="bilinear")
     else:
         def f():
             return ops.global_pool(x, "avg")
-    sources = [x] + ([w] if kind.startswith("conv") else [])
+    sources = [x] + ([w] if kind.startswith("conv") or kind == "depthwise" else [])
 
     def fwd_bwd():
         with Tape() as tape:
@@ -128,6 +142,16 @@ def torch_case(case, torch):
             def f():
                 return F.avg_pool2d(x, k, s, padding=tuple(p[0] for p in pads),
                                     count_include_pad=False)
+    elif kind == "depthwise":
+        w = (torch.randn((cin, 1) + k, device=dev) * 0.05).requires_grad_()
+        params.append(w)
+
+        def f():
+            return F.conv2d(x, w, stride=s, padding=k[0] // 2, groups=cin)
+    elif kind == "upsample":
+        # half-pixel centres, as tf.image.resize (what Keras's bilinear UpSampling2D uses)
+        def f():
+            return F.interpolate(x, scale_factor=k, mode="bilinear", align_corners=False)
     else:
         def f():
             return x.mean(dim=(2, 3))
@@ -148,6 +172,11 @@ def work(case):
         for v in out + list(k):
             prod *= v
         return 2.0 * n * prod * cin * cout, None
+    if kind == "upsample":
+        size = n * cin * spatial[0] * spatial[1]
+        return None, 4.0 * size * (1 + k[0] * k[1])
+    if kind == "depthwise":
+        return 2.0 * n * spatial[0] * spatial[1] * cin * k[0] * k[1], None
     if kind == "conv2d_transpose":
         prod = 1
         for v in list(spatial) + list(k):
