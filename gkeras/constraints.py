@@ -1,6 +1,6 @@
 """Weight constraints applied after each optimizer update (on raw arrays)."""
 from .backend import config
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .utils.generic_utils import deserialize_keras_object, get_object, serialize_keras_object
 
 
 class Constraint:
@@ -95,12 +95,5 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """A constraint from None, a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (dict, str)):
-        obj = deserialize(identifier)
-        return obj() if isinstance(obj, type) else obj
-    if callable(identifier):
-        return identifier
-    raise ValueError("Could not interpret constraint identifier: %r" % (identifier,))
+    """A constraint from None, a name, a config dict, a class or a callable."""
+    return get_object(identifier, deserialize, "constraint")

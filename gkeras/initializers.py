@@ -9,7 +9,7 @@ import numpy
 
 from .backend import config
 from .backend import random as _random
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .utils.generic_utils import deserialize_keras_object, get_object, serialize_keras_object
 
 
 class Initializer:
@@ -300,15 +300,4 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """An Initializer from a name, a config dict, a class, or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        obj = deserialize(identifier)
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError("Could not interpret initializer identifier: %r" % (identifier,))
+    return get_object(identifier, deserialize, "initializer")

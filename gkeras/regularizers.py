@@ -7,7 +7,7 @@ from . import ops
 from .autograd.tensor import as_tensor
 from .backend import xp as _xp
 from .backend import config
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .utils.generic_utils import deserialize_keras_object, get_object, serialize_keras_object
 
 
 class Regularizer:
@@ -108,12 +108,5 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """A regularizer from None, a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (dict, str)):
-        obj = deserialize(identifier)
-        return obj() if isinstance(obj, type) else obj
-    if callable(identifier):
-        return identifier
-    raise ValueError("Could not interpret regularizer identifier: %r" % (identifier,))
+    """A regularizer from None, a name, a config dict, a class or a callable."""
+    return get_object(identifier, deserialize, "regularizer")

@@ -97,6 +97,27 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
                      % (printable_module_name, identifier))
 
 
+def get_object(identifier, deserialize, kind):
+    """The `get` of initializers, regularizers and constraints.
+
+    None stays None; a name or a config dict is deserialised (a class found by name is
+    instantiated with its defaults); a class is instantiated; a callable is returned as is.
+
+    Raises:
+        ValueError: for anything else, naming the kind of object expected.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (dict, str)):
+        obj = deserialize(identifier)
+        return obj() if isinstance(obj, type) else obj
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError("Could not interpret %s identifier: %r" % (kind, identifier))
+
+
 def has_arg(fn, name, accept_all=False):
     """Whether callable `fn` accepts an argument called `name`."""
     params = inspect.signature(fn).parameters
