@@ -184,3 +184,42 @@ def launch(filename, name, size, *args):
     params = tuple(_kernel_arg(a, name) for a in args)
     kernel = get_kernel(filename, name)
     kernel((grid_size(size),), (THREADS,), params)
+
+
+# ---------------------------------------------------------------------- devices and NCCL
+NCCL_INSTALL_HINT = (
+    "NCCL is not available to CuPy (cupy.cuda.nccl.available is False). Install the NCCL "
+    "wheel matching your CUDA major version, e.g. `pip install nvidia-nccl-cu12` (CUDA 12) "
+    "or `pip install nvidia-nccl-cu13` (CUDA 13), in the same environment as cupy; "
+    "`python -c \"import cupy.cuda.nccl as n; print(n.available)\"` must then print True.")
+
+
+def device_count():
+    """The number of CUDA devices CuPy sees (0 when cupy or a driver is missing)."""
+    try:
+        return int(_cupy().cuda.runtime.getDeviceCount())
+    except Exception:  # no cupy, no driver
+        return 0
+
+
+def device(device_id):
+    """A context manager making `device_id` the current CUDA device (`cupy.cuda.Device`)."""
+    return _cupy().cuda.Device(int(device_id))
+
+
+def current_device():
+    """The id of the current CUDA device."""
+    return int(_cupy().cuda.Device().id)
+
+
+def nccl():
+    """`cupy.cuda.nccl`, checked to be usable; raises RuntimeError (with how to install
+    NCCL) when it is not."""
+    try:
+        from cupy.cuda import nccl as module  # the GPU gate (see the module docstring)
+    except Exception as e:  # cupy missing, or built without NCCL support
+        raise RuntimeError("%s (importing cupy.cuda.nccl failed: %s: %s)"
+                           % (NCCL_INSTALL_HINT, type(e).__name__, e)) from None
+    if not getattr(module, "available", False):
+        raise RuntimeError(NCCL_INSTALL_HINT)
+    return module

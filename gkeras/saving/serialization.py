@@ -78,7 +78,7 @@ def model_to_dict(model):
 
 def model_class_name(model):
     """The class name Keras records: 'Functional' for a functional `Model`."""
-    name = type(model).__name__
+    name = getattr(model, "_saved_class_name", None) or type(model).__name__
     return "Functional" if name == "Model" else name
 
 

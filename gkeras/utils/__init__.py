@@ -12,3 +12,4 @@ def set_random_seed(seed):
     from ..backend import random
     numpy.random.seed(seed)
     random.set_seed(seed)
+from .multi_gpu_utils import multi_gpu_model  # noqa: E402,F401

@@ -1,0 +1,149 @@
+"""Collectives between the replicas of one process (single controller).
+
+A communicator joins `size` replicas; replica `r` holds its arrays on its own device. Each
+collective takes a list with one array per replica (index = replica rank) and works in place:
+
+* `allreduce_sum(arrays)`: every array becomes the element-wise sum of all of them;
+* `broadcast(arrays, root=0)`: every array becomes a copy of `arrays[root]`.
+
+`InProcessCommunicator` simulates N replicas with numpy (or one array module) in one
+process: it is what CI runs (`GKERAS_SIMULATED_DEVICES=N`). `NCCLCommunicator` runs the same
+collectives between N CUDA devices of one process with NCCL (`cupy.cuda.nccl`), one NCCL
+communicator per device, launched as one NCCL group on each device's current stream.
+"""
+from ..backend import cuda as _cuda
+from ..backend import xp as _xp
+
+
+class Communicator:
+    """The interface: `size`, `devices`, `allreduce_sum`, `broadcast`, `device_scope`."""
+
+    #: number of replicas joined
+    size = 1
+    #: one entry per replica: a CUDA device id, or None for the host
+    devices = (None,)
+
+    def allreduce_sum(self, arrays):
+        """Sums `arrays` (one per replica, same shape and dtype) into each of them."""
+        raise NotImplementedError
+
+    def broadcast(self, arrays, root=0):
+        """Copies `arrays[root]` into every other array of `arrays`."""
+        raise NotImplementedError
+
+    def device_scope(self, rank):
+        """A context manager under which replica `rank`'s arrays are created and used."""
+        return _NullScope()
+
+    def _check(self, arrays):
+        if len(arrays) != self.size:
+            raise ValueError("%s joins %d replicas but got %d arrays."
+                             % (type(self).__name__, self.size, len(arrays)))
+        shape, dtype = arrays[0].shape, arrays[0].dtype
+        for a in arrays[1:]:
+            if a.shape != shape or a.dtype != dtype:
+                raise ValueError("All replicas' arrays must have one shape and dtype: got "
+                                 "%s %s and %s %s." % (shape, dtype, a.shape, a.dtype))
+
+
+class _NullScope:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class InProcessCommunicator(Communicator):
+    """N simulated replicas on the host (numpy): the reference the NCCL path must equal.
+
+    The sum is taken in rank order (a[0] + a[1] + ...) and the same result is written to
+    every replica, so the replicas stay bit-identical.
+    """
+
+    def __init__(self, size):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError("InProcessCommunicator needs a positive replica count, got %r"
+                             % (size,))
+        self.size = size
+        self.devices = (None,) * size
+
+    def allreduce_sum(self, arrays):
+        self._check(arrays)
+        total = arrays[0].copy()
+        for a in arrays[1:]:
+            total += a
+        for a in arrays:
+            a[...] = total
+        return arrays
+
+    def broadcast(self, arrays, root=0):
+        self._check(arrays)
+        for r, a in enumerate(arrays):
+            if r != root:
+                a[...] = arrays[root]
+        return arrays
+
+
+_NCCL_DTYPES = {"float16": "NCCL_FLOAT16", "float32": "NCCL_FLOAT32",
+                "float64": "NCCL_FLOAT64", "int32": "NCCL_INT32", "int64": "NCCL_INT64"}
+
+
+class NCCLCommunicator(Communicator):
+    """NCCL between CUDA devices `device_ids` of this process (one communicator each).
+
+    Collectives run as one NCCL group (`groupStart` / `groupEnd`) with each device's
+    current CuPy stream: no host round trip, and the calls return once enqueued.
+    Needs NCCL: `cupy.cuda.nccl.available` must be True (`pip install nvidia-nccl-cu12` or
+    `nvidia-nccl-cu13`); otherwise the constructor raises RuntimeError saying so.
+    """
+
+    def __init__(self, device_ids):
+        device_ids = [int(d) for d in device_ids]
+        if not device_ids:
+            raise ValueError("NCCLCommunicator needs at least one device id.")
+        if len(set(device_ids)) != len(device_ids):
+            raise ValueError("NCCLCommunicator: device ids repeat: %s" % (device_ids,))
+        self._nccl = _cuda.nccl()  # raises with the install hint when NCCL is missing
+        self.size = len(device_ids)
+        self.devices = tuple(device_ids)
+        # one communicator per device, created together (ncclCommInitAll)
+        self._comms = self._nccl.NcclCommunicator.initAll(list(device_ids))
+
+    def device_scope(self, rank):
+        return _cuda.device(self.devices[rank])
+
+    def _dtype(self, dtype):
+        name = _NCCL_DTYPES.get(str(dtype))
+        if name is None:
+            raise TypeError("NCCLCommunicator cannot reduce arrays of dtype %s." % (dtype,))
+        return getattr(self._nccl, name)
+
+    def _stream_ptr(self):
+        return _xp.xp().cuda.get_current_stream().ptr
+
+    def allreduce_sum(self, arrays):
+        self._check(arrays)
+        nccl, dtype = self._nccl, self._dtype(arrays[0].dtype)
+        nccl.groupStart()
+        try:
+            for rank, (comm, a) in enumerate(zip(self._comms, arrays)):
+                with self.device_scope(rank):
+                    comm.allReduce(a.data.ptr, a.data.ptr, a.size, dtype, nccl.NCCL_SUM,
+                                   self._stream_ptr())
+        finally:
+            nccl.groupEnd()
+        return arrays
+
+    def broadcast(self, arrays, root=0):
+        self._check(arrays)
+        nccl, dtype = self._nccl, self._dtype(arrays[0].dtype)
+        nccl.groupStart()
+        try:
+            for rank, (comm, a) in enumerate(zip(self._comms, arrays)):
+                with self.device_scope(rank):
+                    comm.broadcast(a.data.ptr, a.data.ptr, a.size, dtype, root,
+                                   self._stream_ptr())
+        finally:
+            nccl.groupEnd()
+        return arrays

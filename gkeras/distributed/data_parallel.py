@@ -1,0 +1,259 @@
+"""DataParallelModel: one model, `size` replicas, every batch split across them.
+
+Each training step:
+
+1. the batch of B samples is split into `size` contiguous slices whose sizes differ by at
+   most one (`split_sizes`: the first B % size slices get one more); with B < size the last
+   replicas get no sample and contribute zero gradients;
+2. every replica with samples runs forward and backward on its slice (on its own device);
+3. each replica's gradients, scaled by its share n_r / B, are packed into one flat buffer,
+   and the buffers are summed with one all-reduce: every replica then holds the gradient
+   of the whole batch's loss (losses are means over samples, so sum_r n_r/B * grad_r is
+   exactly the single-device gradient, sample weights and weight penalties included);
+4. every replica applies the same update with its own optimizer copy, so the replicas stay
+   bit-identical; non-trainable state (BatchNormalization's moving statistics, taken from
+   replica 0's slice as Keras's towers did) is broadcast from replica 0.
+
+The loss and metrics are returned as (name, sum, count) triples per slice, so their
+averages weight each slice by its size and equal the single-device values on the batch.
+
+Replica 0 is the template model itself: this model is built on the template's inputs and
+outputs, so it shares its layers and weights, and `save` writes an ordinary single-device
+model. Other replicas are clones kept equal to it (weights are copied from replica 0 at
+the start of every fit / evaluate / predict / *_on_batch call).
+"""
+from .. import optimizers
+from ..autograd.tape import Tape
+from ..autograd.tensor import Tensor
+from ..backend import xp as _xp
+from ..engine.training import Model
+
+
+def split_sizes(n, parts):
+    """Sizes of `parts` contiguous slices of `n` samples (first n % parts get one more)."""
+    base, extra = divmod(int(n), int(parts))
+    return [base + (1 if r < extra else 0) for r in range(parts)]
+
+
+class DataParallelModel(Model):
+    """A model training its template on `communicator.size` replicas (see module doc)."""
+
+    #: the class name written to model files: this is an ordinary functional model there
+    _saved_class_name = "Functional"
+
+    def __init__(self, template, communicator):
+        super().__init__(inputs=template.inputs, outputs=template.outputs, name=template.name)
+        self._template = template
+        self._comm = communicator
+        self._replicas = [self]
+        weights = template.get_weights()
+        from ..models import clone_model
+        for rank in range(1, communicator.size):
+            with communicator.device_scope(rank):
+                replica = clone_model(template)
+                replica.set_weights(weights)
+            self._replicas.append(replica)
+        self._replica_optimizers = None
+        self._optimizer_source = None
+
+    @property
+    def communicator(self):
+        return self._comm
+
+    @property
+    def replicas(self):
+        """The replica models; `replicas[0]` is this model (the template's layers)."""
+        return list(self._replicas)
+
+    # ------------------------------------------------------------ replica bookkeeping
+    def _replica_weights(self, rank, weights):
+        """Replica `rank`'s counterparts of the template's `weights`."""
+        if rank == 0:
+            return list(weights)
+        index = {id(w): i for i, w in enumerate(self._template.weights)}
+        theirs = self._replicas[rank].weights
+        return [theirs[index[id(w)]] for w in weights]
+
+    def _broadcast_weights(self, weights):
+        """Copies replica 0's `weights` to every other replica, as one flat buffer."""
+        if self._comm.size == 1 or not weights:
+            return
+        flats = []
+        for rank in range(self._comm.size):
+            with self._comm.device_scope(rank):
+                xp = _xp.xp()
+                mine = self._replica_weights(rank, weights)
+                flats.append(xp.concatenate([xp.ravel(w.data).astype("float64")
+                                             for w in mine]))
+        self._comm.broadcast(flats, root=0)
+        for rank in range(1, self._comm.size):
+            with self._comm.device_scope(rank):
+                _unflatten_into(flats[rank], self._replica_weights(rank, weights))
+
+    def sync_replicas(self):
+        """Makes every replica's weights equal to replica 0's (the template's)."""
+        self._broadcast_weights(self._template.weights)
+
+    def replicas_in_sync(self):
+        """True when every replica's weights equal replica 0's bit for bit."""
+        ref = [_xp.asnumpy(w.data) for w in self._template.weights]
+        for rank in range(1, self._comm.size):
+            for a, w in zip(ref, self._replica_weights(rank, self._template.weights)):
+                b = _xp.asnumpy(w.data)
+                if a.shape != b.shape or not (a == b).all():
+                    return False
+        return True
+
+    def _optimizers(self):
+        """One optimizer per replica: replica 0 uses `self.optimizer`, others copies."""
+        if self._optimizer_source is not self.optimizer:
+            opt = self.optimizer
+            copies = [opt]
+            for rank in range(1, self._comm.size):
+                with self._comm.device_scope(rank):
+                    copy = optimizers.get({"class_name": type(opt).__name__,
+                                           "config": opt.get_config()})
+                    copy.iterations.assign(_xp.asnumpy(opt.iterations.data))
+                copies.append(copy)
+            self._replica_optimizers = copies
+            self._optimizer_source = opt
+            # an optimizer that already holds slot state (resumed training) cannot be
+            # copied slot for slot: replica 0 then updates and broadcasts its weights
+            self._broadcast_updates = len(opt.weights) > 1
+        return self._replica_optimizers
+
+    # ------------------------------------------------------------ steps
+    def _slices(self, n):
+        """(rank, start, stop) of every replica that gets samples."""
+        out, start = [], 0
+        for rank, size in enumerate(split_sizes(n, self._comm.size)):
+            if size:
+                out.append((rank, start, start + size))
+            start += size
+        return out
+
+    def _replica_forward(self, rank, xs, ys, sws, start, stop, training):
+        """Replica `rank` on samples [start, stop): (y_pred, total, per_output, ys, sws)."""
+        xp = _xp.xp()
+        replica = self._replicas[rank]
+        xs_r = [Tensor(xp.asarray(x[start:stop])) for x in xs]
+        y_pred = replica._forward(xs_r, training=training)
+        if ys is None:
+            return y_pred, None, None, None, None
+        ys_r = self._prepare_targets([y[start:stop] for y in ys])
+        sws_r = [None if w is None else xp.asarray(w[start:stop]) for w in sws]
+        total, per_output = self._losses(ys_r, y_pred, sws_r)
+        for penalty in replica.losses:
+            total = total + penalty
+        return y_pred, total, per_output, ys_r, sws_r
+
+    def _train_step(self, xs, ys, sws):
+        if self._collected_trainable_weights is None:
+            self._collected_trainable_weights = self.trainable_weights
+        if getattr(self, "_trainable_check_pending", False):
+            self._check_trainable_weights_consistency()
+        weights = self._collected_trainable_weights
+        xs = [_xp.asnumpy(x) if _xp.get_array_module(x) is not _xp.xp() else x for x in xs]
+        n = len(xs[0])
+        opts = self._optimizers()
+        comm = self._comm
+        logs, flats, per_rank = [], [None] * comm.size, [None] * comm.size
+        active = {rank: (start, stop) for rank, start, stop in self._slices(n)}
+        for rank in range(comm.size):
+            with comm.device_scope(rank):
+                xp = _xp.xp()
+                mine = self._replica_weights(rank, weights)
+                per_rank[rank] = mine
+                if rank not in active:
+                    flats[rank] = xp.zeros(_flat_size(mine), dtype=_flat_dtype(mine))
+                    continue
+                start, stop = active[rank]
+                with Tape() as tape:
+                    y_pred, total, per_output, ys_r, sws_r = self._replica_forward(
+                        rank, xs, ys, sws, start, stop, training=True)
+                grads = tape.gradient(total, mine)
+                share = (stop - start) / float(n)
+                flats[rank] = xp.concatenate([
+                    (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
+                     else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
+                     ).astype(_flat_dtype(mine), copy=False)
+                    for g, w in zip(grads, mine)]) if mine else xp.zeros(0, "float32")
+                logs += self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
+        comm.allreduce_sum(flats)
+        ranks = [0] if getattr(self, "_broadcast_updates", False) else range(comm.size)
+        for rank in ranks:
+            with comm.device_scope(rank):
+                grads = _unflatten(flats[rank], per_rank[rank])
+                opts[rank].apply_gradients(zip(grads, per_rank[rank]))
+        if getattr(self, "_broadcast_updates", False):
+            self._broadcast_weights(weights)
+        state = [w for w in self._template.weights if not w.trainable
+                 or not any(w is t for t in weights)]
+        self._broadcast_weights(state)
+        return logs
+
+    def _test_step(self, xs, ys, sws):
+        logs = []
+        for rank, start, stop in self._slices(len(xs[0])):
+            with self._comm.device_scope(rank):
+                y_pred, total, per_output, ys_r, sws_r = self._replica_forward(
+                    rank, xs, ys, sws, start, stop, training=False)
+                logs += self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
+        return logs
+
+    def _predict_step(self, xs):
+        import numpy
+        parts = []
+        for rank, start, stop in self._slices(len(xs[0])):
+            with self._comm.device_scope(rank):
+                y_pred = self._replica_forward(rank, xs, None, None, start, stop, False)[0]
+                parts.append([_xp.asnumpy(o.data) for o in y_pred])
+        return [numpy.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
+
+    # ------------------------------------------------------------ public API
+    def fit(self, *args, **kwargs):
+        self.sync_replicas()
+        return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        self.sync_replicas()
+        return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        self.sync_replicas()
+        return super().predict(*args, **kwargs)
+
+    def train_on_batch(self, *args, **kwargs):
+        self.sync_replicas()
+        return super().train_on_batch(*args, **kwargs)
+
+    def test_on_batch(self, *args, **kwargs):
+        self.sync_replicas()
+        return super().test_on_batch(*args, **kwargs)
+
+    def predict_on_batch(self, *args, **kwargs):
+        self.sync_replicas()
+        return super().predict_on_batch(*args, **kwargs)
+
+
+def _flat_dtype(weights):
+    return weights[0].data.dtype if weights else "float32"
+
+
+def _flat_size(weights):
+    return int(sum(w.data.size for w in weights))
+
+
+def _unflatten(flat, weights):
+    out, offset = [], 0
+    for w in weights:
+        size = w.data.size
+        out.append(flat[offset:offset + size].reshape(w.data.shape).astype(w.data.dtype,
+                                                                           copy=False))
+        offset += size
+    return out
+
+
+def _unflatten_into(flat, weights):
+    for w, value in zip(weights, _unflatten(flat, weights)):
+        w.data = value.copy()

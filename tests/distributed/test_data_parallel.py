@@ -1,0 +1,84 @@
+"""Data parallelism on simulated devices equals single-device training."""
+import numpy as np
+import pytest
+
+import gkeras as keras
+from gkeras.distributed import DataParallelModel, InProcessCommunicator, split_sizes
+
+
+def _model(seed=0, bn=False):
+    keras.utils.set_random_seed(seed)
+    layers = [keras.layers.Dense(6, activation="tanh", input_shape=(5,),
+                                 kernel_regularizer=keras.regularizers.l2(1e-3))]
+    if bn:
+        layers.append(keras.layers.BatchNormalization())
+    layers.append(keras.layers.Dense(3, activation="softmax"))
+    return keras.models.Sequential(layers)
+
+
+def _data(n=23, seed=1):
+    rng = np.random.RandomState(seed)
+    x = rng.randn(n, 5).astype("float32")
+    y = keras.utils.to_categorical(rng.randint(0, 3, n), 3)
+    w = rng.uniform(0.5, 2.0, n).astype("float32")
+    return x, y, w
+
+
+def test_split_sizes():
+    assert split_sizes(256, 8) == [32] * 8
+    assert split_sizes(7, 3) == [3, 2, 2]
+    assert split_sizes(2, 4) == [1, 1, 0, 0]
+
+
+def test_communicator_collectives():
+    comm = InProcessCommunicator(3)
+    arrays = [np.full(4, r, dtype="float32") for r in range(3)]
+    comm.allreduce_sum(arrays)
+    for a in arrays:
+        np.testing.assert_array_equal(a, np.full(4, 3.0))
+    arrays = [np.full(2, r, dtype="float32") for r in range(3)]
+    comm.broadcast(arrays, root=1)
+    for a in arrays:
+        np.testing.assert_array_equal(a, np.ones(2))
+    with pytest.raises(ValueError):
+        comm.allreduce_sum(arrays[:2])
+    with pytest.raises(ValueError):
+        InProcessCommunicator(0)
+
+
+@pytest.mark.parametrize("devices", [1, 2, 3, 4])
+def test_fit_equals_single_device(devices):
+    # 23 samples, batch 8: batches 8, 8, 7 (uneven slices, uneven last batch); and a
+    # batch of 2 (< devices for 3, 4) through train_on_batch
+    x, y, w = _data()
+    ref = _model()
+    ref.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    href = ref.fit(x, y, batch_size=8, epochs=2, shuffle=False, sample_weight=w, verbose=0)
+    lref = ref.train_on_batch(x[:2], y[:2])
+
+    tmpl = _model()
+    par = DataParallelModel(tmpl, InProcessCommunicator(devices))
+    par.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    hpar = par.fit(x, y, batch_size=8, epochs=2, shuffle=False, sample_weight=w, verbose=0)
+    lpar = par.train_on_batch(x[:2], y[:2])
+
+    for a, b in zip(ref.get_weights(), tmpl.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(href.history["loss"], hpar.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(href.history["accuracy"], hpar.history["accuracy"],
+                               rtol=1e-6)
+    np.testing.assert_allclose(lref, lpar, rtol=1e-5)
+    assert par.replicas_in_sync()
+    np.testing.assert_allclose(ref.evaluate(x, y, batch_size=5, verbose=0),
+                               par.evaluate(x, y, batch_size=5, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(ref.predict(x, batch_size=5), par.predict(x, batch_size=5),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_replicas_follow_template_changes():
+    tmpl = _model()
+    par = DataParallelModel(tmpl, InProcessCommunicator(2))
+    tmpl.set_weights([np.zeros_like(a) for a in tmpl.get_weights()])
+    assert not par.replicas_in_sync()
+    par.predict(np.zeros((4, 5), "float32"))
+    assert par.replicas_in_sync()
