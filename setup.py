@@ -37,7 +37,8 @@ setup(
     extras_require={
         "cuda12": ["cupy-cuda12x"],
         "cuda13": ["cupy-cuda13x"],
-        "mpi": ["mpi4py"],
+        # mpich from PyPI provides the MPI library mpi4py needs and `mpiexec`
+        "mpi": ["mpi4py", "mpich"],
         # nvidia-cuda-nvrtc: the CUDA 13 run-time compiler, with which tests/kernels compile
         # every kernel for sm_90 without a GPU.
         "test": ["pytest", "pytest-timeout",

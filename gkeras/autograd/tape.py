@@ -3,15 +3,22 @@
 Only `Model._train_step` opens a tape, so prediction, evaluation and
 `K.function` record nothing and keep no intermediate arrays alive.
 """
+import threading
+
 from ..backend import xp as _xp
 from .tensor import Tensor
 
-_active = []
+# one stack per thread: data-parallel replicas with synchronised BatchNormalization run
+# on their own threads (in turn, see gkeras.distributed.data_parallel), each with its tape
+_local = threading.local()
 
 
 def active_tapes():
-    """The tapes currently open (innermost last)."""
-    return _active
+    """The tapes currently open on this thread (innermost last)."""
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
 
 
 class Tape:
@@ -27,11 +34,11 @@ class Tape:
         self.records = []
 
     def __enter__(self):
-        _active.append(self)
+        active_tapes().append(self)
         return self
 
     def __exit__(self, *exc):
-        _active.remove(self)
+        active_tapes().remove(self)
         return False
 
     def record(self, function, inputs, outputs):
@@ -87,7 +94,7 @@ class Tape:
 
 def is_recording():
     """True when at least one tape is open."""
-    return bool(_active)
+    return bool(active_tapes())
 
 
 def stop_gradient(x):

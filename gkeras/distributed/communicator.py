@@ -10,7 +10,13 @@ collective takes a list with one array per replica (index = replica rank) and wo
 process: it is what CI runs (`GKERAS_SIMULATED_DEVICES=N`). `NCCLCommunicator` runs the same
 collectives between N CUDA devices of one process with NCCL (`cupy.cuda.nccl`), one NCCL
 communicator per device, launched as one NCCL group on each device's current stream.
+
+`MPICommunicator` (host arrays, `MPI.Allreduce`) and `NCCLMPICommunicator` (one GPU per
+rank, the NCCL unique id broadcast over MPI) join processes instead: each rank passes a
+list holding its own array only (see `gkeras.distributed.mpi`).
 """
+import numpy as _numpy
+
 from ..backend import cuda as _cuda
 from ..backend import xp as _xp
 
@@ -147,3 +153,124 @@ class NCCLCommunicator(Communicator):
         finally:
             nccl.groupEnd()
         return arrays
+
+
+# ---------------------------------------------------------------- across processes (MPI)
+MPI_INSTALL_HINT = (
+    "Multi-process training needs mpi4py and an MPI implementation: "
+    "pip install 'gkeras[mpi]' (mpi4py and mpich from PyPI; mpich provides mpiexec in the "
+    "virtualenv's bin/ directory), then launch with `mpiexec -n P python train.py`.")
+
+
+def import_mpi():
+    """`mpi4py.MPI`, or RuntimeError saying how to install it."""
+    try:
+        from mpi4py import MPI
+    except Exception as e:  # not installed, or no MPI library behind it
+        raise RuntimeError("%s (importing mpi4py failed: %s: %s)"
+                           % (MPI_INSTALL_HINT, type(e).__name__, e)) from None
+    return MPI
+
+
+class MPICommunicator(Communicator):
+    """Collectives between the processes (ranks) of an MPI communicator, on host arrays.
+
+    Multi-process communicators differ from the single-controller ones above in one way:
+    each process holds only its own replica, so every collective takes a list with this
+    process's array alone (`len(arrays) == 1`) and every rank calls it. `size` is the
+    number of ranks, `rank` this process's. Device (CuPy) arrays are copied to the host,
+    reduced with `MPI.Allreduce` and copied back; `NCCLMPICommunicator` avoids that.
+    """
+
+    def __init__(self, mpi_comm=None):
+        self._MPI = import_mpi()
+        self.mpi_comm = self._MPI.COMM_WORLD if mpi_comm is None else mpi_comm
+        self.size = self.mpi_comm.Get_size()
+        self.rank = self.mpi_comm.Get_rank()
+        self.devices = (None,)
+
+    def _check(self, arrays):
+        if len(arrays) != 1:
+            raise ValueError("%s: each process passes its own array only (a list of one), "
+                             "got %d arrays." % (type(self).__name__, len(arrays)))
+
+    def allreduce_sum(self, arrays):
+        self._check(arrays)
+        a = arrays[0]
+        host = numpy_ascontiguous(_xp.asnumpy(a))
+        self.mpi_comm.Allreduce(self._MPI.IN_PLACE, host, op=self._MPI.SUM)
+        if host is not a:
+            a[...] = host if _xp.get_array_module(a) is _numpy else _xp.asarray(host)
+        return arrays
+
+    def broadcast(self, arrays, root=0):
+        self._check(arrays)
+        a = arrays[0]
+        host = numpy_ascontiguous(_xp.asnumpy(a))
+        self.mpi_comm.Bcast(host, root=root)
+        if host is not a:
+            a[...] = host if _xp.get_array_module(a) is _numpy else _xp.asarray(host)
+        return arrays
+
+    # host-side helpers on Python objects (logs, predictions, random states)
+    def allgather_object(self, obj):
+        """The list of every rank's `obj` (pickled), in rank order."""
+        return self.mpi_comm.allgather(obj)
+
+    def broadcast_object(self, obj, root=0):
+        """`obj` of rank `root`, on every rank."""
+        return self.mpi_comm.bcast(obj, root=root)
+
+    def barrier(self):
+        self.mpi_comm.Barrier()
+
+
+class NCCLMPICommunicator(MPICommunicator):
+    """NCCL between the GPUs of the ranks of an MPI communicator: one GPU per rank.
+
+    Rank 0 creates the NCCL unique id (`nccl.get_unique_id()`) and broadcasts it over MPI;
+    every rank then joins one NCCL communicator (`NcclCommunicator(size, uid, rank)`) on
+    its device, by default its local rank (among the ranks on its node) modulo the node's
+    GPU count. Collectives run on the current CuPy stream without a host round trip; the
+    object helpers (logs) still go over MPI.
+    """
+
+    def __init__(self, mpi_comm=None, device_id=None):
+        super().__init__(mpi_comm)
+        self._nccl = _cuda.nccl()  # raises with the install hint when NCCL is missing
+        if device_id is None:
+            local = self.mpi_comm.Split_type(self._MPI.COMM_TYPE_SHARED, key=self.rank)
+            device_id = local.Get_rank() % max(_cuda.device_count(), 1)
+            local.Free()
+        self.devices = (int(device_id),)
+        uid = self.mpi_comm.bcast(self._nccl.get_unique_id() if self.rank == 0 else None,
+                                  root=0)
+        with _cuda.device(self.devices[0]):
+            self._comm = self._nccl.NcclCommunicator(self.size, uid, self.rank)
+
+    def device_scope(self, rank=0):
+        return _cuda.device(self.devices[0])
+
+    def _dtype(self, dtype):
+        return NCCLCommunicator._dtype(self, dtype)
+
+    def allreduce_sum(self, arrays):
+        self._check(arrays)
+        a = arrays[0]
+        with self.device_scope():
+            self._comm.allReduce(a.data.ptr, a.data.ptr, a.size, self._dtype(a.dtype),
+                                 self._nccl.NCCL_SUM, _xp.xp().cuda.get_current_stream().ptr)
+        return arrays
+
+    def broadcast(self, arrays, root=0):
+        self._check(arrays)
+        a = arrays[0]
+        with self.device_scope():
+            self._comm.broadcast(a.data.ptr, a.data.ptr, a.size, self._dtype(a.dtype), root,
+                                 _xp.xp().cuda.get_current_stream().ptr)
+        return arrays
+
+
+def numpy_ascontiguous(a):
+    """`a` itself when it is a C-contiguous numpy array, else a contiguous copy."""
+    return _numpy.ascontiguousarray(a)

@@ -14,6 +14,18 @@ Each training step:
    bit-identical; non-trainable state (BatchNormalization's moving statistics, taken from
    replica 0's slice as Keras's towers did) is broadcast from replica 0.
 
+Synchronised BatchNormalization (`SyncBatchNormalization`, or `BatchNormalization(
+synchronized=True)`): its statistics and the two reductions of its input gradient are
+summed over the replicas inside the forward and backward passes, so the replicas must run
+in lockstep. When the model holds such a layer, step 2 runs every replica with samples on
+its own thread (`_Lockstep`), in turn: one thread runs at a time, in rank order, and hands
+over at each collective; the last rank sums the contributions in rank order and rank 0
+resumes. Between collectives the work is thus the sequential loop's, in the same order
+(dropout draws and sums included): deterministic. Each replica seeds its backward pass
+with its share n_r / B (instead of scaling its gradients afterwards), so the synchronised
+backward sums gradients of the whole batch's loss. Every replica then holds the whole
+batch's moving statistics.
+
 The loss and metrics are returned as (name, sum, count) triples per slice, so their
 averages weight each slice by its size and equal the single-device values on the batch.
 
@@ -22,11 +34,14 @@ outputs, so it shares its layers and weights, and `save` writes an ordinary sing
 model. Other replicas are clones kept equal to it (weights are copied from replica 0 at
 the start of every fit / evaluate / predict / *_on_batch call).
 """
+import threading
+
 from .. import optimizers
 from ..autograd.tape import Tape
 from ..autograd.tensor import Tensor
 from ..backend import xp as _xp
 from ..engine.training import Model
+from ..ops.normalization import sync_group_scope
 
 
 def split_sizes(n, parts):
@@ -122,6 +137,19 @@ class DataParallelModel(Model):
             self._broadcast_updates = len(opt.weights) > 1
         return self._replica_optimizers
 
+    def _has_sync_bn(self):
+        """Whether the template holds a synchronised BatchNormalization (nested too)."""
+        if getattr(self, "_sync_bn_cache", None) is None:
+            def walk(layers):
+                for layer in layers:
+                    if getattr(layer, "synchronized", False) is True:
+                        return True
+                    if walk(getattr(layer, "layers", None) or []):
+                        return True
+                return False
+            self._sync_bn_cache = (walk(self._template.layers),)
+        return self._sync_bn_cache[0]
+
     # ------------------------------------------------------------ steps
     def _slices(self, n):
         """(rank, start, stop) of every replica that gets samples."""
@@ -159,26 +187,46 @@ class DataParallelModel(Model):
         comm = self._comm
         logs, flats, per_rank = [], [None] * comm.size, [None] * comm.size
         active = {rank: (start, stop) for rank, start, stop in self._slices(n)}
-        for rank in range(comm.size):
+        sync = self._has_sync_bn()
+
+        def replica_step(rank):
             with comm.device_scope(rank):
                 xp = _xp.xp()
-                mine = self._replica_weights(rank, weights)
-                per_rank[rank] = mine
-                if rank not in active:
-                    flats[rank] = xp.zeros(_flat_size(mine), dtype=_flat_dtype(mine))
-                    continue
+                mine = per_rank[rank]
                 start, stop = active[rank]
+                share = (stop - start) / float(n)
                 with Tape() as tape:
                     y_pred, total, per_output, ys_r, sws_r = self._replica_forward(
                         rank, xs, ys, sws, start, stop, training=True)
-                grads = tape.gradient(total, mine)
-                share = (stop - start) / float(n)
-                flats[rank] = xp.concatenate([
+                if sync:  # seed with the share: the synchronised backward needs it
+                    grads = tape.gradient(total, mine, xp.full_like(total.data, share))
+                    share = 1.0
+                else:
+                    grads = tape.gradient(total, mine)
+                flat = xp.concatenate([
                     (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
                      else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
                      ).astype(_flat_dtype(mine), copy=False)
                     for g, w in zip(grads, mine)]) if mine else xp.zeros(0, "float32")
-                logs += self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
+                return flat, self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
+
+        for rank in range(comm.size):
+            with comm.device_scope(rank):
+                per_rank[rank] = self._replica_weights(rank, weights)
+                if rank not in active:
+                    flats[rank] = _xp.xp().zeros(_flat_size(per_rank[rank]),
+                                                 dtype=_flat_dtype(per_rank[rank]))
+        ranks = sorted(active)
+        if sync and len(ranks) > 1:
+            results = _Lockstep(ranks).run(replica_step)
+        elif sync:
+            with sync_group_scope(None):
+                results = [replica_step(ranks[0])]
+        else:
+            results = [replica_step(rank) for rank in ranks]
+        for rank, (flat, rank_logs) in zip(ranks, results):
+            flats[rank] = flat
+            logs += rank_logs
         comm.allreduce_sum(flats)
         ranks = [0] if getattr(self, "_broadcast_updates", False) else range(comm.size)
         for rank in ranks:
@@ -234,6 +282,130 @@ class DataParallelModel(Model):
     def predict_on_batch(self, *args, **kwargs):
         self.sync_replicas()
         return super().predict_on_batch(*args, **kwargs)
+
+
+class _Lockstep:
+    """Runs `fn(rank)` for `ranks` on one thread each, one thread at a time, in turn.
+
+    Each thread is the sync group (`allreduce`) of its replica: a thread reaching a
+    collective deposits its array and hands over to the next rank; the last rank sums the
+    deposits in rank order (float64, on the host: per-channel statistics are small), and
+    rank 0 resumes, then 1, ... each reading the sum. An exception on any thread stops
+    them all and is raised by `run`; ranks that reach different numbers of collectives
+    raise RuntimeError instead of hanging.
+    """
+
+    def __init__(self, ranks):
+        self.ranks = list(ranks)
+        self._cond = threading.Condition()
+        self._turn = 0
+        self._slots = [None] * len(self.ranks)
+        self._result = None
+        self._error = None
+        self._finished = [False] * len(self.ranks)
+
+    class _Member:
+        def __init__(self, owner, index):
+            self.owner, self.index = owner, index
+            self.size = len(owner.ranks)
+
+        def allreduce(self, array):
+            return self.owner._allreduce(self.index, array)
+
+    def _wait_turn(self, index):
+        # called with the condition held
+        while self._turn != index and self._error is None:
+            self._cond.wait()
+        if self._error is not None:
+            raise _Aborted()
+
+    def _pass_turn(self, index):
+        self._turn = (index + 1) % len(self.ranks)
+        self._cond.notify_all()
+
+    def _allreduce(self, index, array):
+        import numpy
+        xp = _xp.get_array_module(array)
+        with self._cond:
+            self._slots[index] = _xp.asnumpy(array).astype("float64")
+            if index == len(self.ranks) - 1:
+                shapes = {s.shape for s in self._slots}
+                if len(shapes) != 1 or any(self._finished):
+                    self._error = RuntimeError(
+                        "SyncBatchNormalization: the replicas' collectives do not match.")
+                    self._cond.notify_all()
+                    raise _Aborted()
+                total = self._slots[0].copy()
+                for s in self._slots[1:]:
+                    total += s
+                self._result = total
+                self._turn = 0
+                self._cond.notify_all()
+            else:
+                self._pass_turn(index)
+            self._wait_turn(index)
+            result = numpy.array(self._result)
+        return xp.asarray(result)
+
+    def run(self, fn):
+        results = [None] * len(self.ranks)
+
+        def body(index, rank):
+            try:
+                with self._cond:
+                    self._wait_turn(index)
+                with sync_group_scope(_Lockstep._Member(self, index)):
+                    results[index] = fn(rank)
+                with self._cond:
+                    self._finished[index] = True
+                    if index < len(self.ranks) - 1 and not all(self._finished):
+                        if self._turn == index:
+                            self._pass_turn(index)
+                    if not all(self._finished) and index == len(self.ranks) - 1:
+                        # the last rank ended while others wait at a collective
+                        self._error = RuntimeError(
+                            "SyncBatchNormalization: the replicas' collectives do not match.")
+                    self._cond.notify_all()
+            except _Aborted:
+                pass
+            except BaseException as e:  # noqa: BLE001 - re-raised by run
+                with self._cond:
+                    if self._error is None:
+                        self._error = e
+                    self._cond.notify_all()
+
+        threads = [threading.Thread(target=body, args=(i, r), daemon=True)
+                   for i, r in enumerate(self.ranks)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if self._error is not None:
+            raise self._error
+        return results
+
+
+class ProcessSyncGroup:
+    """The sync group of a process holding one replica of a multi-process communicator
+    (MPI ranks: `allreduce_sum` takes a list holding this process's array only).
+
+    A multi-process trainer runs each rank's training step under
+    `gkeras.ops.normalization.sync_group_scope(ProcessSyncGroup(comm))`, seeding its
+    backward pass with its share n_r / B as `DataParallelModel` does, and every rank must
+    run the step (a rank with no sample would leave the others waiting).
+    """
+
+    def __init__(self, communicator):
+        self.communicator = communicator
+
+    def allreduce(self, array):
+        buf = array.copy()
+        self.communicator.allreduce_sum([buf])
+        return buf
+
+
+class _Aborted(Exception):
+    """Another replica's thread failed: this one stops."""
 
 
 def _flat_dtype(weights):

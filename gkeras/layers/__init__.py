@@ -5,7 +5,7 @@ from ..utils.generic_utils import deserialize_keras_object, serialize_keras_obje
 from .core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,  # noqa: F401
                    RepeatVector, Reshape)
 from .embeddings import Embedding  # noqa: F401
-from .normalization import BatchNormalization  # noqa: F401
+from .normalization import BatchNormalization, SyncBatchNormalization  # noqa: F401
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: F401
                     Subtract, add, average, concatenate, dot, maximum, minimum, multiply,
                     subtract)

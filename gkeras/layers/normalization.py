@@ -2,7 +2,8 @@
 from .. import constraints, initializers, ops, regularizers
 from ..backend import xp as _xp
 from ..engine.base_layer import InputSpec, Layer, stateful_updates_allowed
-from ..ops.normalization import batch_norm_train
+from ..ops.normalization import (batch_norm_train, current_sync_group,
+                                 sync_batch_norm_train)
 from ..utils.generic_utils import serialize_keras_object
 
 
@@ -22,6 +23,9 @@ class BatchNormalization(Layer):
     fused kernel does, 4-D inputs normalised over axis 1 or 3 update the moving
     variance with the unbiased batch variance; other inputs with the biased one.
     With `trainable=False` the layer runs in inference mode, also inside `fit`.
+    `synchronized=True` (tf.keras 2.12's flag; `SyncBatchNormalization` is the same)
+    computes the training statistics over the whole batch of every data-parallel
+    replica (see `SyncBatchNormalization`).
 
     Input shape: arbitrary. Output shape: same as input.
     """
@@ -38,8 +42,9 @@ class BatchNormalization(Layer):
         kwargs.pop("fused", None)
         kwargs.pop("renorm_clipping", None)
         kwargs.pop("renorm_momentum", None)
-        kwargs.pop("synchronized", None)
+        synchronized = bool(kwargs.pop("synchronized", False))
         super().__init__(**kwargs)
+        self.synchronized = synchronized
         self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.center, self.scale = center, scale
@@ -98,9 +103,15 @@ class BatchNormalization(Layer):
         shape = self.moving_mean.shape
         gamma, beta = self._params(shape)
         if training and self.trainable:
-            y, mean, var = batch_norm_train(inputs, gamma, beta, self.axis, self.epsilon)
+            count = None
+            if self.synchronized:
+                y, mean, var, count = sync_batch_norm_train(
+                    inputs, gamma, beta, self.axis, self.epsilon, current_sync_group())
+            else:
+                y, mean, var = batch_norm_train(inputs, gamma, beta, self.axis,
+                                                self.epsilon)
             if stateful_updates_allowed():
-                self._update_moving(inputs.shape, mean, var)
+                self._update_moving(inputs.shape, mean, var, count)
             return y
         bshape = tuple(inputs.shape[i] if i in self.axis else 1 for i in range(inputs.ndim))
         inv = ops.reshape(ops.divide(gamma, ops.sqrt(self.moving_variance + self.epsilon)),
@@ -108,12 +119,14 @@ class BatchNormalization(Layer):
         shift = ops.reshape(beta, bshape) - ops.reshape(self.moving_mean, bshape) * inv
         return inputs * inv + shift
 
-    def _update_moving(self, input_shape, mean, var):
+    def _update_moving(self, input_shape, mean, var, count=None):
         if self._fused_like:
             n = 1
             for i, d in enumerate(input_shape):
                 if i not in self.axis:
                     n *= d
+            if count is not None:  # synchronised: the whole batch's count
+                n = count
             var = var * (n / max(n - 1, 1))
         decay = 1.0 - self.momentum  # tf.keras: moving -= (moving - batch) * (1 - momentum)
         self.moving_mean.data = self.moving_mean.data - (self.moving_mean.data - mean) * decay
@@ -134,4 +147,28 @@ class BatchNormalization(Layer):
             "gamma_regularizer": serialize_keras_object(self.gamma_regularizer),
             "beta_constraint": serialize_keras_object(self.beta_constraint),
             "gamma_constraint": serialize_keras_object(self.gamma_constraint)})
+        if self.synchronized and type(self) is BatchNormalization:
+            cfg["synchronized"] = True
         return cfg
+
+
+class SyncBatchNormalization(BatchNormalization):
+    """BatchNormalization whose training statistics span every data-parallel replica
+    (tf.keras's `tf.keras.layers.experimental.SyncBatchNormalization`; same arguments and
+    config as BatchNormalization; `BatchNormalization(synchronized=True)` is the same).
+
+    Under `multi_gpu_model` / `DataParallelModel` each training step normalises every
+    replica's slice with the mean and variance of the WHOLE batch: per step the layer
+    all-reduces (sum x, count), then sum (x - mean)^2 over the replicas in its forward pass,
+    and (sum dy*gamma, sum dy*gamma*xhat) in its backward pass; so outputs, gradients, the
+    moving statistics (updated on the global count) and the trained weights equal
+    single-device BatchNormalization on the whole batch, for any replica count and uneven
+    slices. Outside data parallelism (one replica) it is exactly BatchNormalization.
+    Inference uses the moving statistics, as BatchNormalization.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 **kwargs):
+        kwargs.pop("synchronized", None)
+        super().__init__(axis=axis, momentum=momentum, epsilon=epsilon, center=center,
+                         scale=scale, synchronized=True, **kwargs)

@@ -1,0 +1,35 @@
+"""The training case shared by the MPI worker and the single-process reference."""
+import os
+
+import numpy as np
+
+import gkeras as keras
+
+
+def build(seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.models.Sequential([
+        keras.layers.Dense(6, activation="tanh", input_shape=(5,),
+                           kernel_regularizer=keras.regularizers.l2(1e-3)),
+        keras.layers.Dense(3, activation="softmax")])
+
+
+def data(n=21, seed=1):
+    rng = np.random.RandomState(seed)
+    x = rng.randn(n, 5).astype("float32")
+    y = keras.utils.to_categorical(rng.randint(0, 3, n), 3)
+    w = rng.uniform(0.5, 2.0, n).astype("float32")
+    return x, y, w
+
+
+def train(model, x, y, w, workdir):
+    """Batches of 5 of 21 samples: uneven slices over 2 ranks, a last batch of 1."""
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="categorical_crossentropy",
+                  metrics=["acc"])
+    cbs = [keras.callbacks.ModelCheckpoint(os.path.join(workdir, "ckpt.h5")),
+           keras.callbacks.CSVLogger(os.path.join(workdir, "log.csv"))]
+    history = model.fit(x, y, sample_weight=w, batch_size=5, epochs=3, shuffle=True,
+                        validation_data=(x[:7], y[:7]), callbacks=cbs, verbose=2)
+    pred = model.predict(x, batch_size=4)
+    evaluated = model.evaluate(x, y, batch_size=6, verbose=0)
+    return history, pred, evaluated
