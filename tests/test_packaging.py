@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _quick_start_commands():
     """Returns the lines of the one bash block in the README's Quick start section."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Quick start\n(.*?)(?=^## )", readme, re.MULTILINE | re.DOTALL)
+    section = re.search(r"^## Quick start[^\n]*\n(.*?)(?=^## )", readme, re.MULTILINE | re.DOTALL)
     assert section, "README.md has no '## Quick start' section"
     blocks = re.findall(r"^```bash\n(.*?)^```", section.group(1), re.MULTILINE | re.DOTALL)
     assert len(blocks) == 1, f"Quick start needs exactly one bash block, found {len(blocks)}"
