@@ -1,7 +1,7 @@
-"""`ConvTransposeMixin`: what Conv1DTranspose and Conv3DTranspose add to Conv1D / Conv3D.
+"""`ConvTransposeMixin`: what Conv1D/2D/3DTranspose add to Conv1D / Conv2D / Conv3D.
 
-As in tf.keras, `Conv1DTranspose` is a `Conv1D` and `Conv3DTranspose` a `Conv3D`
-(isinstance holds); the mixin swaps in the transposed kernel layout
+As in tf.keras, `ConvNDTranspose` is a `ConvND` (isinstance holds for 1-D, 2-D and 3-D);
+the mixin swaps in the transposed kernel layout
 `kernel_size + (filters, in_channels)`, the output-size rule
 (`conv_utils.deconv_output_length`, with `output_padding`) and the transposed op.
 """

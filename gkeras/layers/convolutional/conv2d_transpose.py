@@ -1,9 +1,10 @@
 """Conv2DTranspose: transposed 2-D convolution (kernel layout (kh, kw, out, in), as Keras)."""
-from ...utils import conv_utils
-from .base_conv import Conv, _conv_ops, fmt_shape
+from .base_conv import _conv_ops
+from .base_conv_transpose import ConvTransposeMixin
+from .conv2d import Conv2D
 
 
-class Conv2DTranspose(Conv):
+class Conv2DTranspose(ConvTransposeMixin, Conv2D):
     """Transposed convolution ("deconvolution"): the gradient of Conv2D with respect to
     its input, used to upsample.
 
@@ -32,10 +33,9 @@ class Conv2DTranspose(Conv):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        # tf.keras's config carries `groups` (always 1) through **kwargs
-        groups = kwargs.pop("groups", 1)
-        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, groups=groups,
+        super().__init__(filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         groups=kwargs.pop("groups", 1),  # in tf.keras's config, always 1
                          activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer,
@@ -44,58 +44,10 @@ class Conv2DTranspose(Conv):
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
                          **kwargs)
-        if output_padding is not None:
-            output_padding = self._tuple_arg(output_padding, 2, "output_padding",
-                                             allow_zero=True)
-            if any(p >= s for p, s in zip(output_padding, self.strides)):
-                raise self._error("Strides must be greater than output padding. Received "
-                                  "strides=%s, output_padding=%s."
-                                  % (self.strides, output_padding))
-        self.output_padding = output_padding
+        self._init_transpose(output_padding)
 
-    def _kernel_shape(self, input_channels):
-        return self.kernel_size + (self.filters, input_channels)
-
-    def _output_spatial(self, spatial):
-        pads = self.output_padding or (None, None)
-        out = tuple(conv_utils.deconv_output_length(n, k, self.padding, output_padding=p,
-                                                    stride=s, dilation=d)
-                    for n, k, p, s, d in zip(spatial, self.kernel_size, pads, self.strides,
-                                             self.dilation_rate))
-        if any(o is not None and o <= 0 for o in out):
-            raise self._error("input spatial size %s gives an empty output %s"
-                              % (fmt_shape(spatial), fmt_shape(out)))
-        # the output must be an input the forward convolution maps back to `spatial`;
-        # an explicit output_padding can break that (tf-keras then fails inside TF)
-        back = tuple(conv_utils.conv_output_length(o, k, self.padding, s, d)
-                     for o, k, s, d in zip(out, self.kernel_size, self.strides,
-                                           self.dilation_rate))
-        if any(b is not None and b != n for b, n in zip(back, spatial)):
-            raise self._error(
-                "output_padding=%s is inconsistent with kernel_size=%s, strides=%s and "
-                "padding=%r for an input of spatial size %s: the output %s would be "
-                "convolved back to %s, not to the input's size. Use another "
-                "output_padding (or None to infer it)."
-                % (self.output_padding, self.kernel_size, self.strides, self.padding,
-                   fmt_shape(spatial), fmt_shape(out), fmt_shape(back)))
-        return out
-
-    def _convolve(self, inputs):
-        out = self._output_spatial(self._spatial(inputs.shape))
-        n = inputs.shape[0]
-        if self.data_format == "channels_first":
-            output_shape = (n, self.filters) + out
-        else:
-            output_shape = (n,) + out + (self.filters,)
-        return _conv_ops().conv2d_transpose(inputs, self.kernel, output_shape,
-                                            strides=self.strides, padding=self.padding,
-                                            data_format=self.data_format,
-                                            dilation_rate=self.dilation_rate)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["output_padding"] = self.output_padding
-        return cfg
+    def _transpose_op(self):
+        return _conv_ops().conv2d_transpose
 
 
 Convolution2DTranspose = Conv2DTranspose
