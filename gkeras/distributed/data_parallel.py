@@ -50,6 +50,19 @@ def split_sizes(n, parts):
     return [base + (1 if r < extra else 0) for r in range(parts)]
 
 
+def has_sync_batchnorm(model):
+    """Whether `model` holds a synchronised BatchNormalization (`SyncBatchNormalization`
+    or `BatchNormalization(synchronized=True)`), nested models included."""
+    def walk(layers):
+        for layer in layers:
+            if getattr(layer, "synchronized", False) is True:
+                return True
+            if walk(getattr(layer, "layers", None) or []):
+                return True
+        return False
+    return walk(getattr(model, "layers", None) or [])
+
+
 class DataParallelModel(Model):
     """A model training its template on `communicator.size` replicas (see module doc)."""
 
@@ -140,14 +153,7 @@ class DataParallelModel(Model):
     def _has_sync_bn(self):
         """Whether the template holds a synchronised BatchNormalization (nested too)."""
         if getattr(self, "_sync_bn_cache", None) is None:
-            def walk(layers):
-                for layer in layers:
-                    if getattr(layer, "synchronized", False) is True:
-                        return True
-                    if walk(getattr(layer, "layers", None) or []):
-                        return True
-                return False
-            self._sync_bn_cache = (walk(self._template.layers),)
+            self._sync_bn_cache = (has_sync_batchnorm(self._template),)
         return self._sync_bn_cache[0]
 
     # ------------------------------------------------------------ steps

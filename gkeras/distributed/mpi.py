@@ -28,7 +28,14 @@ Only rank 0 prints (`verbose` and the callbacks' `verbose` are forced to 0 elsew
 writes files: `save` / `save_weights` (and so ModelCheckpoint) write on rank 0 and then
 wait at a barrier; CSVLogger runs on rank 0 only. `predict` returns the whole output on
 every rank. Non-trainable state (BatchNormalization's moving statistics, from rank 0's
-slice) is broadcast from rank 0 after each step. The model file is an ordinary
+slice) is broadcast from rank 0 after each step. A model holding a synchronised
+BatchNormalization (`SyncBatchNormalization` or `BatchNormalization(synchronized=True)`,
+nested models included) runs each training step under
+`sync_group_scope(ProcessSyncGroup(comm))` on every rank, an empty slice included (it
+joins the collectives with zero sums and a zero count), seeding its backward pass with
+its share n_r / B: statistics are those of the whole batch, so every rank's moving
+statistics equal single-process BatchNormalization's (the broadcast changes nothing). The
+model file is an ordinary
 single-process model (this model shares the wrapped model's layers).
 
 Collectives: `MPICommunicator` (mpi4py `Allreduce` on host arrays) on the CPU;
@@ -46,7 +53,9 @@ from ..backend import xp as _xp
 from ..engine.training import Model
 from .communicator import (MPI_INSTALL_HINT, MPICommunicator,  # noqa: F401
                            NCCLMPICommunicator, import_mpi)
-from .data_parallel import _flat_dtype, _unflatten, _unflatten_into, split_sizes
+from ..ops.normalization import sync_group_scope
+from .data_parallel import (ProcessSyncGroup, _flat_dtype, _flat_size, _unflatten,
+                            _unflatten_into, has_sync_batchnorm, split_sizes)
 
 _state = {"comm": None}
 
@@ -207,17 +216,15 @@ class DistributedModel(Model):
         start, stop = self._slice(n)
         logs = []
         size = int(sum(w.data.size for w in weights))
-        if stop > start:
+        if self._has_sync_bn():
+            flat, logs = self._sync_slice_step(xs, ys, sws, start, stop, n, weights)
+        elif stop > start:
             with Tape() as tape:
                 y_pred, total, per_output, ys_r, sws_r = self._slice_forward(
                     xs, ys, sws, start, stop, training=True)
             grads = tape.gradient(total, weights)
             share = (stop - start) / float(n)
-            flat = xp.concatenate([
-                (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
-                 else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
-                 ).astype(_flat_dtype(weights), copy=False)
-                for g, w in zip(grads, weights)]) if weights else xp.zeros(0, "float32")
+            flat = _flatten_grads(grads, weights, share)
             logs = self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
         else:
             flat = xp.zeros(size, dtype=_flat_dtype(weights))
@@ -228,6 +235,43 @@ class DistributedModel(Model):
         state = [w for w in self._template.weights if not w.trainable or id(w) not in ids]
         _broadcast_variables(self._comm, state, 0)
         return self._reduce_logs(logs)
+
+    def _has_sync_bn(self):
+        """Whether the model holds a synchronised BatchNormalization (nested too)."""
+        if getattr(self, "_sync_bn_cache", None) is None:
+            self._sync_bn_cache = (has_sync_batchnorm(self._template),)
+        return self._sync_bn_cache[0]
+
+    def _sync_slice_step(self, xs, ys, sws, start, stop, n, weights):
+        """This rank's forward/backward with synchronised BatchNormalization: (flat, logs).
+
+        Runs under `sync_group_scope(ProcessSyncGroup(comm))` on every rank, an empty
+        slice included (zero-size arrays: it adds zero sums and a zero count to the
+        collectives, which every rank must join in the same order), and seeds the
+        backward pass with the share n_r / B, so the synchronised backward sums gradients
+        of the whole batch's loss.
+        """
+        import contextlib
+        import warnings
+
+        import numpy
+        xp = _xp.xp()
+        empty = stop <= start
+        share = (stop - start) / float(n)
+        with contextlib.ExitStack() as stack:
+            if empty:  # the loss and metrics of no sample are 0/0: not warned about
+                stack.enter_context(numpy.errstate(all="ignore"))
+                stack.enter_context(warnings.catch_warnings())
+                warnings.simplefilter("ignore", RuntimeWarning)
+            stack.enter_context(sync_group_scope(ProcessSyncGroup(self._comm)))
+            with Tape() as tape:
+                y_pred, total, per_output, ys_r, sws_r = self._slice_forward(
+                    xs, ys, sws, start, stop, training=True)
+            grads = tape.gradient(total, weights, xp.full_like(total.data, share))
+        if empty:  # the empty slice's loss is 0/0: it adds no log and zero gradients
+            return xp.zeros(_flat_size(weights), dtype=_flat_dtype(weights)), []
+        flat = _flatten_grads(grads, weights, 1.0)
+        return flat, self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
 
     def _test_step(self, xs, ys, sws):
         start, stop = self._slice(len(xs[0]))
@@ -303,3 +347,15 @@ def _broadcast_variables(comm, variables, root):
     comm.broadcast([flat], root=root)
     if comm.rank != root:
         _unflatten_into(flat, variables)
+
+
+def _flatten_grads(grads, weights, share):
+    """`grads` (None: zero) times `share`, packed into one flat buffer."""
+    xp = _xp.xp()
+    if not weights:
+        return xp.zeros(0, "float32")
+    return xp.concatenate([
+        (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
+         else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
+         ).astype(_flat_dtype(weights), copy=False)
+        for g, w in zip(grads, weights)])

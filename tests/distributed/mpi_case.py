@@ -33,3 +33,24 @@ def train(model, x, y, w, workdir):
     pred = model.predict(x, batch_size=4)
     evaluated = model.evaluate(x, y, batch_size=6, verbose=0)
     return history, pred, evaluated
+
+
+def build_bn(bn, seed=0):
+    """Dense (no bias: BN cancels it), then `bn` inside a nested model, then softmax."""
+    keras.utils.set_random_seed(seed)
+    inner = keras.models.Sequential([bn(momentum=0.8, input_shape=(6,))], name="inner")
+    return keras.models.Sequential([
+        keras.layers.Dense(6, use_bias=False, input_shape=(5,),
+                           kernel_regularizer=keras.regularizers.l2(1e-3)),
+        inner,
+        keras.layers.Dense(3, activation="softmax")])
+
+
+def train_bn(model, x, y, w):
+    """Batches of 8 of 17 samples: uneven slices over 2 ranks, a last batch of 1 (one
+    rank's slice is empty)."""
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy",
+                  metrics=["acc"])
+    history = model.fit(x, y, sample_weight=w, batch_size=8, epochs=3, shuffle=True,
+                        verbose=0)
+    return history

@@ -9,7 +9,19 @@ import numpy as np  # noqa: E402
 
 import gkeras as keras  # noqa: E402
 from gkeras.distributed import mpi  # noqa: E402
-from mpi_case import build, data, train  # noqa: E402
+from mpi_case import build, build_bn, data, train, train_bn  # noqa: E402
+
+
+def main_sync_bn(out_path):
+    """SyncBatchNormalization trained over the ranks: rank r writes out_path % r."""
+    mpi.init()
+    x, y, w = data(n=17)
+    model = mpi.distributed_model(build_bn(keras.layers.SyncBatchNormalization,
+                                           seed=0 if mpi.rank() == 0 else 7))
+    history = train_bn(model, x, y, w)
+    np.savez(out_path % mpi.rank(), *[np.asarray(v) for v in model.get_weights()],
+             loss=np.asarray(history.history["loss"]))
+    mpi.barrier()
 
 
 def main(out_path):
@@ -33,4 +45,7 @@ def main(out_path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[2:] == ["sync_bn"]:
+        main_sync_bn(sys.argv[1])
+    else:
+        main(sys.argv[1])
