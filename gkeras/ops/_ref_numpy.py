@@ -107,12 +107,13 @@ def _im2col(x, ks, strides, pads, dilations, out):
     return cols
 
 
-def conv_matmul(x, wmat, ks, strides, pads, dilations, out):
-    """im2col(x) @ wmat, one batch block at a time (CPU-only fusion; Conv's forward).
+def conv_matmul(x, wmat, ks, strides, pads, dilations, out, bias=None):
+    """im2col(x) @ wmat (+ bias), one batch block at a time (CPU-only fusion; Conv's forward).
 
-    x (N, *S, C), wmat (prod(ks)*C, F) -> (N*prod(out), F). Each block's columns are
-    built and multiplied while they are in cache, on every core, and never kept: the
-    kernel gradient (`conv_kernel_grad`) builds them again from x.
+    x (N, *S, C), wmat (prod(ks)*C, F), bias (F,) or None -> (N*prod(out), F). Each
+    block's columns are built and multiplied while they are in cache, on every core,
+    and never kept: the kernel gradient (`conv_kernel_grad`) builds them again from x.
+    The bias is added to each block's product while that block is still in cache.
     """
     n, f = x.shape[0], wmat.shape[1]
     rows = int(numpy.prod(out))
@@ -122,17 +123,22 @@ def conv_matmul(x, wmat, ks, strides, pads, dilations, out):
     def block(lo, hi):
         cols = numpy.empty((hi - lo,) + tuple(out) + tuple(ks) + (x.shape[-1],), dtype=x.dtype)
         numpy.copyto(cols, _windows(x[lo:hi], ks, strides, pads, dilations, out))
-        numpy.matmul(cols.reshape(-1, wmat.shape[0]), wmat, out=y[lo * rows:hi * rows])
+        yb = y[lo * rows:hi * rows]
+        numpy.matmul(cols.reshape(-1, wmat.shape[0]), wmat, out=yb)
+        if bias is not None:
+            numpy.add(yb, bias, out=yb)
 
     _run_gemm_blocks(block, n, item)
     return y
 
 
-def conv_kernel_grad(x, g, ks, strides, pads, dilations, out):
+def conv_kernel_grad(x, g, ks, strides, pads, dilations, out, with_bias=False):
     """im2col(x).T @ g, one batch block at a time: a convolution's kernel gradient.
 
     x (N, *S, C), g (N*prod(out), F) -> (prod(ks)*C, F): per-block products of columns
-    built in cache (as `conv_matmul`), added in block order.
+    built in cache (as `conv_matmul`), added in block order. With `with_bias`, returns
+    (kernel gradient, bias gradient): the bias's is g summed over its rows, per block
+    while the block is in cache, the partial sums added in block order.
     """
     n, f = x.shape[0], g.shape[1]
     rows = int(numpy.prod(out))
@@ -142,15 +148,43 @@ def conv_kernel_grad(x, g, ks, strides, pads, dilations, out):
     def block(lo, hi):
         cols = numpy.empty((hi - lo,) + tuple(out) + tuple(ks) + (x.shape[-1],), dtype=x.dtype)
         numpy.copyto(cols, _windows(x[lo:hi], ks, strides, pads, dilations, out))
-        return numpy.matmul(cols.reshape(-1, k).T, g[lo * rows:hi * rows])
+        gb = g[lo * rows:hi * rows]
+        part = numpy.matmul(cols.reshape(-1, k).T, gb)
+        return (part, channel_sums(gb)) if with_bias else part
 
     parts = _run_gemm_blocks(block, n, item)
     if not parts:  # an empty batch
-        return numpy.zeros((k, f), dtype=numpy.result_type(x, g))
-    gw = parts[0]
-    for part in parts[1:]:
+        gw = numpy.zeros((k, f), dtype=numpy.result_type(x, g))
+        return (gw, numpy.zeros((f,), dtype=g.dtype)) if with_bias else gw
+    if not with_bias:
+        gw = parts[0]
+        for part in parts[1:]:
+            gw += part
+        return gw
+    gw, gbias = parts[0]
+    for part, bpart in parts[1:]:
         gw += part
-    return gw
+        gbias += bpart
+    return gw, gbias
+
+
+def channel_sums(a):
+    """a.sum over every axis but the last, for a C-contiguous `a`.
+
+    Summed as rows of k*C values (k rows of C side by side), then the k partial sums:
+    numpy's reduction over leading axes runs one C-value inner loop per row, ~2x slower
+    for the usual C of 32 to 128.
+    """
+    c = a.shape[-1]
+    if not a.size:
+        return a.sum(axis=tuple(range(a.ndim - 1)))
+    rows = a.reshape(-1, c)
+    k = max(1, min(16, 1024 // c))
+    m = rows.shape[0] // k * k
+    total = rows[:m].reshape(-1, k * c).sum(axis=0).reshape(k, c).sum(axis=0)
+    if m < rows.shape[0]:
+        total += rows[m:].sum(axis=0)
+    return total
 
 
 def _run_gemm_blocks(block, n, item):

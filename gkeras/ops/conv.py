@@ -73,16 +73,23 @@ def col2im_of_product(xp, impl, g, wmat, ks, out, spatial, strides, pads, dilati
 
 
 class Conv(Function):
-    """N-D convolution (2-D or 3-D), kernel (*ks, in, out), as im2col + GEMM."""
+    """N-D convolution (2-D or 3-D), kernel (*ks, in, out), as im2col + GEMM.
+
+    An optional third input, a bias (out,), is added to the output channels: on the CPU
+    block by block right after each block's GEMM (and its gradient summed block by
+    block with the kernel gradient's), sparing a separate bias pass over the output.
+    """
 
     def __init__(self, strides, pads, dilations, out, channels_first):
         self.strides, self.pads, self.dilations = strides, pads, dilations
         self.out, self.channels_first = out, channels_first
 
-    def forward(self, xp, x, w):
+    def forward(self, xp, x, w, *bias):
         impl = kernels_for(xp)
         x = to_channels_last(xp, x) if self.channels_first else xp.ascontiguousarray(x)
         w = xp.ascontiguousarray(w)
+        b = bias[0] if bias else None
+        self.has_bias = b is not None
         nd = w.ndim - 2
         self.impl, self.x_shape, self.w_shape = impl, x.shape, w.shape
         self.wmat = w.reshape(-1, w.shape[-1])  # (prod(ks)*C, F)
@@ -91,19 +98,22 @@ class Conv(Function):
             # kernel gradient builds them again from x
             self.x, self.cols = x, None
             y = _ref_numpy.conv_matmul(x, self.wmat, w.shape[:nd], self.strides, self.pads,
-                                       self.dilations, self.out)  # (N*prod(out), F)
+                                       self.dilations, self.out, b)  # (N*prod(out), F)
         else:
             cols = im2col(impl, x, w.shape[:nd], self.strides, self.pads, self.dilations,
                           self.out)  # (N, *out, *ks, C)
             self.cols = cols.reshape(-1, w.size // w.shape[-1])  # (N*prod(out), prod(ks)*C)
             y = xp.matmul(self.cols, self.wmat)  # (N*prod(out), F)
+            if b is not None:
+                y += b
         y = y.reshape((x.shape[0],) + tuple(self.out) + (w.shape[-1],))  # (N, *out, F)
         return to_channels_first(xp, y) if self.channels_first else y
 
     def backward(self, xp, gy):
         gy = to_channels_last(xp, gy) if self.channels_first else xp.ascontiguousarray(gy)
         gy2 = gy.reshape(-1, gy.shape[-1])  # (N*prod(out), F)
-        gx = gw = None
+        gx = gw = gb = None
+        need_gb = self.has_bias and self.needs_input_grad[2]
         if self.needs_input_grad[0]:
             gx = col2im_of_product(xp, self.impl, gy2, self.wmat, self.w_shape[:-2],
                                    gy.shape[1:-1], self.x_shape[1:-1], self.strides,
@@ -113,11 +123,17 @@ class Conv(Function):
         if self.needs_input_grad[1]:
             if self.cols is None:
                 gw = _ref_numpy.conv_kernel_grad(self.x, gy2, self.w_shape[:-2], self.strides,
-                                                 self.pads, self.dilations, self.out)
+                                                 self.pads, self.dilations, self.out,
+                                                 with_bias=need_gb)
+                if need_gb:
+                    gw, gb = gw
             else:
                 gw = xp.matmul(self.cols.T, gy2)
             gw = gw.reshape(self.w_shape)  # (*ks, C, F)
-        return gx, gw
+        if need_gb and gb is None:
+            gb = (_ref_numpy.channel_sums(gy2) if self.impl is _ref_numpy
+                  else gy2.sum(axis=0))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
 class ConvTranspose(Function):
@@ -223,7 +239,21 @@ def _options(nd, strides, padding, data_format, dilation_rate, paddings=("valid"
 
 
 # ---------------------------------------------------------------------------- ops
-def _conv(name, x, kernel, nd, strides, padding, data_format, dilation_rate):
+def _bias_inputs(name, bias, kernel):
+    """() or (bias,) after checking that it is a (filters,) vector of the kernel's dtype."""
+    if bias is None:
+        return ()
+    bias = as_tensor(bias)
+    if bias.shape != (kernel.shape[-1],):
+        raise ValueError("%s: the bias must have shape (filters,) = (%d,), got %s"
+                         % (name, kernel.shape[-1], bias.shape))
+    if bias.dtype != kernel.dtype:
+        raise TypeError("%s: the kernel is %s but the bias is %s; both must have one dtype"
+                        % (name, kernel.dtype.name, bias.dtype.name))
+    return (bias,)
+
+
+def _conv(name, x, kernel, nd, strides, padding, data_format, dilation_rate, bias=None):
     x, kernel = as_tensor(x), as_tensor(kernel)
     strides, padding, data_format, dilations = _options(nd, strides, padding, data_format,
                                                         dilation_rate)
@@ -232,11 +262,13 @@ def _conv(name, x, kernel, nd, strides, padding, data_format, dilation_rate):
     ks = tuple(kernel.shape[:nd])
     out, pads = geometry(spatial, ks, strides, dilations, padding)
     check_fits(name, spatial, ks, dilations, out, "kernel")
-    return Conv(strides, pads, dilations, out, data_format == "channels_first").apply(x, kernel)
+    bias = _bias_inputs(name, bias, kernel)
+    return Conv(strides, pads, dilations, out, data_format == "channels_first").apply(
+        x, kernel, *bias)
 
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
-           dilation_rate=1):
+           dilation_rate=1, bias=None):
     """1-D convolution (Keras's K.conv1d).
 
     Args:
@@ -245,6 +277,7 @@ def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
         strides, dilation_rate: int or 1-tuple.
         padding: 'valid', 'same' or 'causal' (left padding of (k - 1) * dilation).
         data_format: 'channels_last' or 'channels_first' (None: the global default).
+        bias: optional (filters,) vector added to the output channels inside the op.
 
     Returns:
         (batch, new_steps, filters), or (batch, filters, new_steps).
@@ -253,6 +286,7 @@ def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
     (s,), padding, data_format, (d,) = _options(1, strides, padding, data_format,
                                                 dilation_rate, ("valid", "same", "causal"))
     _check_kernel("conv1d", x, kernel, 1, data_format, -2)
+    bias = _bias_inputs("conv1d", bias, kernel)
     (steps,), channels = spatial_and_channels(x, data_format)
     k = kernel.shape[0]
     if padding == "causal":
@@ -264,12 +298,12 @@ def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
     n, filters = x.shape[0], kernel.shape[-1]
     x4 = reshape(x, (n, channels, 1, steps) if cf else (n, 1, steps, channels))
     y = Conv((1, s), (0, pad), (1, d), (1, out), cf).apply(
-        x4, reshape(kernel, (1,) + kernel.shape))
+        x4, reshape(kernel, (1,) + kernel.shape), *bias)
     return reshape(y, (n, filters, out) if cf else (n, out, filters))
 
 
 def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
-           dilation_rate=(1, 1)):
+           dilation_rate=(1, 1), bias=None):
     """2-D convolution (Keras's K.conv2d).
 
     Args:
@@ -278,6 +312,8 @@ def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
         strides, dilation_rate: int or 2-tuple of positive ints.
         padding: 'valid' or 'same' (TensorFlow's: the odd padded cell at the end).
         data_format: 'channels_last' or 'channels_first' (None: the global default).
+        bias: optional (filters,) vector added to the output channels inside the op
+            (on the CPU while each block of the output is in cache).
 
     Returns:
         (batch, new_rows, new_cols, filters), or (batch, filters, new_rows, new_cols).
@@ -286,11 +322,11 @@ def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
         ValueError: bad ranks, channel mismatch, bad strides/dilation/padding, or a
             'valid' kernel larger than the input.
     """
-    return _conv("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate)
+    return _conv("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate, bias)
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
-           dilation_rate=(1, 1, 1)):
+           dilation_rate=(1, 1, 1), bias=None):
     """3-D convolution (Keras's K.conv3d).
 
     Args:
@@ -299,11 +335,12 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
         strides, dilation_rate: int or 3-tuple of positive ints.
         padding: 'valid' or 'same'.
         data_format: 'channels_last' or 'channels_first' (None: the global default).
+        bias: optional (filters,) vector added to the output channels inside the op.
 
     Returns:
         The 5-D output in `data_format`.
     """
-    return _conv("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate)
+    return _conv("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate, bias)
 
 
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",

@@ -189,6 +189,58 @@ def test_conv3d_channels_first_gradients():
                     [_x((1, 2, 3, 4, 3)), _x((2, 2, 2, 2, 2), seed=1)])
 
 
+# ---------------------------------------------------------------------------- fused bias
+@pytest.mark.parametrize("spatial,ks,strides,dil,padding", CONV2D[:4])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv2d_bias_matches_bias_add_and_gradients(spatial, ks, strides, dil, padding,
+                                                    data_format):
+    x, w, b = _x((2,) + spatial + (2,)), _x(ks + (2, 3), seed=1), _x((3,), seed=2)
+    if data_format == "channels_first":
+        x = _first(x)
+    axis = 1 if data_format == "channels_first" else -1
+    y = ops.conv2d(x, w, strides, padding, data_format, dil, bias=b).numpy()
+    ref = ops.bias_add(ops.conv2d(x, w, strides, padding, data_format, dil), b, axis=axis)
+    np.testing.assert_allclose(y, ref.numpy(), rtol=1e-12, atol=1e-12)
+    check_gradients(lambda a, k, c: ops.conv2d(a, k, strides, padding, data_format, dil,
+                                               bias=c), [x, w, b])
+
+
+def test_conv1d_and_conv3d_bias_gradients():
+    check_gradients(lambda a, k, c: ops.conv1d(a, k, 2, "causal", bias=c),
+                    [_x((2, 7, 3)), _x((3, 3, 2), seed=1), _x((2,), seed=2)])
+    check_gradients(lambda a, k, c: ops.conv1d(a, k, 1, "same", "channels_first", bias=c),
+                    [_x((2, 3, 6)), _x((2, 3, 2), seed=1), _x((2,), seed=2)])
+    check_gradients(lambda a, k, c: ops.conv3d(a, k, (1, 2, 1), "same", bias=c),
+                    [_x((2, 3, 4, 3, 2)), _x((2, 2, 2, 2, 3), seed=1), _x((3,), seed=2)])
+    check_gradients(lambda a, k, c: ops.conv3d(a, k, 1, "valid", "channels_first", bias=c),
+                    [_x((1, 2, 3, 4, 3)), _x((2, 2, 2, 2, 2), seed=1), _x((2,), seed=2)])
+
+
+def test_conv2d_bias_gradient_alone_and_large_blocks():
+    # a batch large enough for several blocks on the threads: the block-wise bias
+    # gradient must equal the plain sum; and the bias alone (no kernel gradient)
+    x, w, b = _x((64, 12, 12, 8)), _x((3, 3, 8, 16), seed=1), _x((16,), seed=2)
+    kv, bv = Variable(w), Variable(b)
+    with Tape() as tape:
+        y = ops.conv2d(as_tensor(x), kv, padding="same", bias=bv)
+        loss = ops.sum(y * y)
+    gy = 2 * y.numpy()
+    _, gb = tape.gradient(loss, [kv, bv])
+    np.testing.assert_allclose(gk_xp.asnumpy(gb), gy.sum(axis=(0, 1, 2)), rtol=1e-10)
+    with Tape() as tape:
+        y = ops.conv2d(as_tensor(x), as_tensor(w), padding="same", bias=bv)
+    (gb_alone,) = tape.gradient(y, [bv])
+    np.testing.assert_allclose(gk_xp.asnumpy(gb_alone), np.full(16, 64 * 144.0), rtol=1e-12)
+
+
+def test_conv_bias_errors():
+    x, w = _x((2, 5, 5, 3)), _x((3, 3, 3, 4))
+    with pytest.raises(ValueError, match=r"bias must have shape \(filters,\) = \(4,\)"):
+        ops.conv2d(x, w, bias=_x((3,)))
+    with pytest.raises(TypeError, match="kernel is float64 but the bias is float32"):
+        ops.conv2d(x, w, bias=_x((4,), dtype=np.float32))
+
+
 # ---------------------------------------------------------------------------- conv2d_transpose
 TRANSPOSE = [  # (ih, iw), (kh, kw), strides, dilation, padding, output (H, W) or None
     ((3, 4), (3, 3), (1, 1), (1, 1), "valid", None),

@@ -222,11 +222,18 @@ class Conv(ArgChecks, Layer):
         self.built = True
 
     # ------------------------------------------------------------------ calling
-    def _convolve(self, inputs):
+    # Whether `_convolve` takes `bias=`: the convolution op then adds the bias itself
+    # (on the CPU while each output block is in cache), sparing a BiasAdd pass.
+    _convolve_takes_bias = False
+
+    def _convolve(self, inputs, bias=None):
         raise NotImplementedError
 
     def call(self, inputs):
         self._output_spatial(self._spatial(inputs.shape))  # clear error, not an op failure
+        if (self.use_bias and self._convolve_takes_bias
+                and self.activation is not activations.relu):
+            return self.activation(self._convolve(inputs, bias=self.bias))
         y = self._convolve(inputs)
         if self.use_bias:
             axis = 1 if self.data_format == "channels_first" else -1

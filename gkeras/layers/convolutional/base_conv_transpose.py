@@ -55,7 +55,9 @@ class ConvTransposeMixin:
     def _transpose_op(self):
         raise NotImplementedError
 
-    def _convolve(self, inputs):
+    _convolve_takes_bias = False  # the bias stays a separate BiasAdd
+
+    def _convolve(self, inputs, bias=None):
         out = self._output_spatial(self._spatial(inputs.shape))
         n = inputs.shape[0]
         if self.data_format == "channels_first":

@@ -61,10 +61,12 @@ class Conv1D(Conv):
     def _paddings(self):
         return _CAUSAL_OK
 
-    def _convolve(self, inputs):
+    _convolve_takes_bias = True
+
+    def _convolve(self, inputs, bias=None):
         return _conv_ops().conv1d(inputs, self.kernel, strides=self.strides,
                                   padding=self.padding, data_format=self.data_format,
-                                  dilation_rate=self.dilation_rate)
+                                  dilation_rate=self.dilation_rate, bias=bias)
 
 
 Convolution1D = Conv1D

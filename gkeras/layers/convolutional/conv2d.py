@@ -48,10 +48,12 @@ class Conv2D(Conv):
                          kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
                          **kwargs)
 
-    def _convolve(self, inputs):
+    _convolve_takes_bias = True
+
+    def _convolve(self, inputs, bias=None):
         return _conv_ops().conv2d(inputs, self.kernel, strides=self.strides,
                                   padding=self.padding, data_format=self.data_format,
-                                  dilation_rate=self.dilation_rate)
+                                  dilation_rate=self.dilation_rate, bias=bias)
 
 
 Convolution2D = Conv2D
