@@ -98,16 +98,15 @@ d. Training parity (SGD(learning_rate=0.1), float32):
    train_on_batch / test_on_batch / evaluate return values.
 """
 
-import io
 import json
 import os
 import sys
-import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
+from _refutil import write_npz  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
@@ -660,18 +659,6 @@ def section_training():
 
 
 # ---------------------------------------------------------------------------
-def write_npz(path, arrays):
-    """np.savez_compressed equivalent with fixed timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arrays[key], order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
 def main():
     section_activations()
     section_losses()

@@ -70,16 +70,15 @@ c. json["errors"][<name>] = {"call": source text, "raises": exception class name
    "message": str(exception)}: what tf-keras does with each bad argument.
 """
 
-import io
 import json
 import os
 import sys
-import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
+from _refutil import write_npz, to_channels_first, to_channels_last  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
@@ -287,14 +286,6 @@ CASES = {
 }
 
 
-def _to_last(a):
-    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
-
-
-def _to_first(a):
-    return np.ascontiguousarray(np.moveaxis(a, -1, 1))
-
-
 def _shape_cases(layer, shape):
     """compute_output_shape for the full, None-batch and None-spatial input shapes."""
     rank = len(shape)
@@ -335,12 +326,12 @@ def run_case(name, cls_name, kwargs, shape, kind):
         # the same layer in channels_last, run on the transposed input
         last_kwargs = dict(kwargs, data_format="channels_last")
         twin = cls(**last_kwargs)
-        twin.build(tf.TensorShape((None,) + _to_last(x).shape[1:]))
+        twin.build(tf.TensorShape((None,) + to_channels_last(x).shape[1:]))
         if weights:
             twin.set_weights(weights)
-        y_t = twin(tf.constant(_to_last(x))).numpy()
+        y_t = twin(tf.constant(to_channels_last(x))).numpy()
         if y_t.ndim == x.ndim:
-            y_t = _to_first(y_t)
+            y_t = to_channels_first(y_t)
         try:
             y = layer(tf.constant(x)).numpy()
             np.testing.assert_allclose(y, y_t, rtol=1e-6, atol=1e-6)
@@ -458,18 +449,6 @@ def section_errors():
 
 
 # ---------------------------------------------------------------------------
-def write_npz(path, arrays):
-    """np.savez_compressed equivalent with fixed timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arrays[key], order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
 def main():
     section_cases()
     section_training()

@@ -60,16 +60,15 @@ c. json["errors"][<name>] = {"call": source text, "raises": exception class name
    null, "message": str(exception)}: what tf-keras does with each bad argument.
 """
 
-import io
 import json
 import os
 import sys
-import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
+from _refutil import write_npz, to_channels_first, to_channels_last  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from tf_keras.src import backend as KB  # noqa: E402  (conv3d_transpose is not exported)
@@ -253,14 +252,6 @@ CASES = {
 }
 
 
-def _to_last(a):
-    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
-
-
-def _to_first(a):
-    return np.ascontiguousarray(np.moveaxis(a, -1, 1))
-
-
 def _shape_cases(layer, shape):
     """compute_output_shape for the full, None-batch and None-spatial input shapes."""
     rank = len(shape)
@@ -299,10 +290,10 @@ def run_case(name, cls_name, kwargs, shape):
              "config": to_py(layer.get_config()), "input_shape": list(shape)}
     if kwargs.get("data_format") == "channels_first":
         twin = cls(**dict(kwargs, data_format="channels_last"))
-        twin.build(tf.TensorShape((None,) + _to_last(x).shape[1:]))
+        twin.build(tf.TensorShape((None,) + to_channels_last(x).shape[1:]))
         twin.set_weights(weights)
-        y_t, g_t = _forward_and_grads(twin, _to_last(x), _to_last(r))
-        y_t, g_t = _to_first(y_t), [_to_first(g_t[0])] + g_t[1:]
+        y_t, g_t = _forward_and_grads(twin, to_channels_last(x), to_channels_last(r))
+        y_t, g_t = to_channels_first(y_t), [to_channels_first(g_t[0])] + g_t[1:]
         try:
             y, grads = _forward_and_grads(layer, x, r)
             np.testing.assert_allclose(y, y_t, rtol=1e-6, atol=1e-6)
@@ -410,18 +401,6 @@ def section_errors():
 
 
 # ---------------------------------------------------------------------------
-def write_npz(path, arrays):
-    """np.savez_compressed equivalent with fixed timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arrays[key], order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
 def main():
     for name, (cls_name, kwargs, shape) in CASES.items():
         run_case(name, cls_name, kwargs, shape)

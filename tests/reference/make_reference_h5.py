@@ -58,18 +58,17 @@ How to regenerate (versions used for the committed files)::
 (generated with Python 3.11, numpy 2.4.6, h5py 3.14.0, tensorflow-cpu 2.21.0,
 tf-keras 2.21.0 on CPU.)
 """
-import io
 import json
 import os
 import sys
 import warnings
-import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ.setdefault("GKERAS_DEVICE", "cpu")
 
 import numpy as np  # noqa: E402
+from _refutil import write_npz  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
@@ -255,17 +254,6 @@ def record(arrays, meta, name, model, step2=True):
         arrays["%s.w2" % name] = np.concatenate(flat)
         info["w2_layout"] = layout
     meta[name] = info
-
-
-def write_npz(path, arrays):
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arrays[key], order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
 
 
 def _versions():

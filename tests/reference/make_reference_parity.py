@@ -171,19 +171,18 @@ KEY SCHEME
    frozen_model.fit runs BEFORE the flag is flipped back.
 """
 
-import io
 import json
 import logging
 import os
 import sys
 import tempfile
 import warnings
-import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
+from _refutil import write_npz  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
@@ -1131,18 +1130,6 @@ def section_freezing():
 
 
 # ---------------------------------------------------------------------------
-def write_npz(path, arrays):
-    """np.savez_compressed equivalent with fixed timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arrays[key], order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
 def dumps_compact(obj, ind=0, width=100):
     """Deterministic pretty JSON (sorted keys, indent 1) with every list/dict whose
     one-line form is at most ``width`` characters (and every list of scalars) kept on

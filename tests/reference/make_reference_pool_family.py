@@ -63,16 +63,15 @@ d. ``tie.<class>.gx`` = d sum(layer(ones)) / dx for MaxPooling1D/2D/3D and
    routes a max's gradient when several cells are equal (it differs per op).
 """
 
-import io
 import json
 import os
 import sys
-import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
+from _refutil import write_npz, to_channels_first, to_channels_last  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
@@ -278,14 +277,6 @@ GRAD_CASES = tuple(n for n in CASES if n.split("_")[0] in ("mp1", "ap1", "mp3", 
                    or n.startswith("up2_bilinear") or n in MASKED)
 
 
-def _to_last(a):
-    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
-
-
-def _to_first(a):
-    return np.ascontiguousarray(np.moveaxis(a, -1, 1))
-
-
 def _shape_cases(layer, shape, cf):
     """compute_output_shape for the full, None-batch and None-spatial input shapes."""
     rank = len(shape)
@@ -331,11 +322,11 @@ def run_case(name, cls_name, kwargs, shape, kind):
     if cf and not dropout:
         # the same layer in channels_last, run on the transposed input
         twin = cls(**dict(kwargs, data_format="channels_last"))
-        r_t = _to_last(r) if r is not None and len(y_shape) == len(shape) else r
-        y_t, g_t = _forward_and_grad(twin, _to_last(x), r_t, mask)
+        r_t = to_channels_last(r) if r is not None and len(y_shape) == len(shape) else r
+        y_t, g_t = _forward_and_grad(twin, to_channels_last(x), r_t, mask)
         if y_t.ndim == x.ndim:
-            y_t = _to_first(y_t)
-        g_t = _to_first(g_t) if g_t is not None else None
+            y_t = to_channels_first(y_t)
+        g_t = to_channels_first(g_t) if g_t is not None else None
         try:
             y, g = _forward_and_grad(layer, x, r, mask)
             np.testing.assert_allclose(y, y_t, rtol=1e-6, atol=1e-6)
@@ -434,7 +425,7 @@ def section_backend():
                                           "".join(", %s=%r" % kv for kv in kwargs.items()))}
         if cf:
             a_l, k_l = _channels_last_args(args, kwargs)
-            y_t = _to_first(f(tf.constant(_to_last(x)), *a_l, **k_l).numpy())
+            y_t = to_channels_first(f(tf.constant(to_channels_last(x)), *a_l, **k_l).numpy())
             try:
                 y = f(tf.constant(x), *args, **kwargs).numpy()
                 np.testing.assert_allclose(y, y_t, rtol=1e-6, atol=1e-6)
@@ -530,18 +521,6 @@ def section_errors():
 
 
 # ---------------------------------------------------------------------------
-def write_npz(path, arrays):
-    """np.savez_compressed equivalent with fixed timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arrays[key], order="C"), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
 def main():
     section_cases()
     section_backend()
