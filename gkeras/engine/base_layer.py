@@ -368,6 +368,10 @@ class Layer:
         """The layer's computation on Tensors; identity by default."""
         return inputs
 
+    def _can_fuse_relu(self):
+        """Whether `call` applies a following plain relu itself when asked (`fusion`)."""
+        return False
+
     # ------------------------------------------------------------------ graph access
     def _node_attribute(self, attr, node_index=None):
         if not self._inbound_nodes:

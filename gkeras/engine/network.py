@@ -1,5 +1,6 @@
 """Functional graph of layers: ordering, eager execution, shapes and config."""
 from ..autograd.tensor import as_tensor
+from . import fusion
 from .base_layer import Layer, _fmt_shape, to_list
 from .input_layer import InputLayer
 from .node import KerasTensor
@@ -101,6 +102,15 @@ class Network(Layer):
         raise ValueError("No such layer: %s. Existing layers are: %s."
                          % (name, [layer.name for layer in self.layers]))
 
+    def _relu_pairs(self):
+        """`fusion.relu_pairs` of this graph, computed once per graph."""
+        cache = getattr(self, "_relu_pairs_cache", None)
+        if cache is None or cache[0] is not self._nodes_by_depth:
+            cache = (self._nodes_by_depth,
+                     fusion.relu_pairs(list(self._ordered_nodes()), self.outputs))
+            self._relu_pairs_cache = cache
+        return cache[1]
+
     def _ordered_nodes(self):
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:
@@ -128,14 +138,23 @@ class Network(Layer):
         values = {}
         for t, x in zip(self.inputs, to_list(inputs)):
             values[id(t)] = as_tensor(x)
+        pairs, fused = self._relu_pairs(), set()
         for node in self._ordered_nodes():
-            if isinstance(node.layer, InputLayer):
+            if isinstance(node.layer, InputLayer) or id(node) in fused:
                 continue
             args = [values[id(t)] for t in node.input_tensors]
             kwargs = dict(node.call_kwargs)
             if "training" not in kwargs or kwargs["training"] is None:
                 kwargs["training"] = training
-            out = node.layer._call_eager(args if len(args) > 1 else args[0], **kwargs)
+            relu_node = pairs.get(id(node))
+            if relu_node is not None and node.layer._can_fuse_relu():
+                # the layer applies the relu itself; its own output is never needed
+                out = fusion.call_with_relu(node.layer, args if len(args) > 1 else args[0],
+                                            **kwargs)
+                fused.add(id(relu_node))
+                node = relu_node  # whose outputs receive the value
+            else:
+                out = node.layer._call_eager(args if len(args) > 1 else args[0], **kwargs)
             for t, v in zip(node.output_tensors, to_list(out)):
                 values[id(t)] = v
         outs = [values[id(t)] for t in self.outputs]

@@ -4,6 +4,7 @@ import numpy
 from .. import activations, constraints, initializers, ops, regularizers
 from ..backend import config
 from ..backend import random as _random
+from ..engine import fusion
 from ..engine.base_layer import InputSpec, Layer
 from ..saving import serialization
 from ..utils.generic_utils import serialize_keras_object
@@ -62,11 +63,15 @@ class Dense(Layer):
 
     def call(self, inputs):
         y = ops.dot(inputs, self.kernel)
+        relu = self.activation is activations.relu or fusion.relu_follows(self)
         if self.use_bias:
-            if self.activation is activations.relu:  # the plain relu: one fused op
+            if relu:  # the plain relu: one fused op
                 return ops.bias_relu(y, self.bias)
             y = ops.bias_add(y, self.bias)
-        return self.activation(y)
+        return activations.relu(y) if relu else self.activation(y)
+
+    def _can_fuse_relu(self):
+        return self.activation is activations.linear and self.activity_regularizer is None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

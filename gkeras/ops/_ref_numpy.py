@@ -107,13 +107,13 @@ def _im2col(x, ks, strides, pads, dilations, out):
     return cols
 
 
-def conv_matmul(x, wmat, ks, strides, pads, dilations, out, bias=None):
-    """im2col(x) @ wmat (+ bias), one batch block at a time (CPU-only fusion; Conv's forward).
+def conv_matmul(x, wmat, ks, strides, pads, dilations, out, bias=None, relu=False):
+    """im2col(x) @ wmat (+ bias, then relu), one batch block at a time (Conv's forward).
 
     x (N, *S, C), wmat (prod(ks)*C, F), bias (F,) or None -> (N*prod(out), F). Each
     block's columns are built and multiplied while they are in cache, on every core,
     and never kept: the kernel gradient (`conv_kernel_grad`) builds them again from x.
-    The bias is added to each block's product while that block is still in cache.
+    The bias and the relu are applied to each block's product while it is in cache.
     """
     n, f = x.shape[0], wmat.shape[1]
     rows = int(numpy.prod(out))
@@ -127,45 +127,65 @@ def conv_matmul(x, wmat, ks, strides, pads, dilations, out, bias=None):
         numpy.matmul(cols.reshape(-1, wmat.shape[0]), wmat, out=yb)
         if bias is not None:
             numpy.add(yb, bias, out=yb)
+        if relu:
+            numpy.maximum(yb, 0, out=yb)
 
     _run_gemm_blocks(block, n, item)
     return y
 
 
-def conv_kernel_grad(x, g, ks, strides, pads, dilations, out, with_bias=False):
+def conv_kernel_grad(x, g, ks, strides, pads, dilations, out, with_bias=False, relu_y=None):
     """im2col(x).T @ g, one batch block at a time: a convolution's kernel gradient.
 
     x (N, *S, C), g (N*prod(out), F) -> (prod(ks)*C, F): per-block products of columns
     built in cache (as `conv_matmul`), added in block order. With `with_bias`, returns
     (kernel gradient, bias gradient): the bias's is g summed over its rows, per block
     while the block is in cache, the partial sums added in block order.
+
+    With `relu_y` (the forward's output, after its relu, shaped as g), g is first
+    masked by relu's derivative, `g * (relu_y > 0)`, block by block in cache; the
+    result is then (gradients..., masked g), the masked g for the input gradient.
     """
     n, f = x.shape[0], g.shape[1]
     rows = int(numpy.prod(out))
     k = int(numpy.prod(ks)) * x.shape[-1]
-    item = (rows * (k + f) + x[:1].size) * g.itemsize
+    item = (rows * (k + 2 * f) + x[:1].size) * g.itemsize
+    masked = None if relu_y is None else numpy.empty_like(g)
 
     def block(lo, hi):
         cols = numpy.empty((hi - lo,) + tuple(out) + tuple(ks) + (x.shape[-1],), dtype=x.dtype)
         numpy.copyto(cols, _windows(x[lo:hi], ks, strides, pads, dilations, out))
         gb = g[lo * rows:hi * rows]
+        if masked is not None:
+            gb = numpy.multiply(gb, numpy.greater(relu_y[lo * rows:hi * rows], 0),
+                                out=masked[lo * rows:hi * rows])
         part = numpy.matmul(cols.reshape(-1, k).T, gb)
-        return (part, channel_sums(gb)) if with_bias else part
+        return (part, channel_sums(gb)) if with_bias else (part,)
 
     parts = _run_gemm_blocks(block, n, item)
-    if not parts:  # an empty batch
-        gw = numpy.zeros((k, f), dtype=numpy.result_type(x, g))
-        return (gw, numpy.zeros((f,), dtype=g.dtype)) if with_bias else gw
-    if not with_bias:
-        gw = parts[0]
+    if parts:
+        sums = list(parts[0])
         for part in parts[1:]:
-            gw += part
-        return gw
-    gw, gbias = parts[0]
-    for part, bpart in parts[1:]:
-        gw += part
-        gbias += bpart
-    return gw, gbias
+            for total, term in zip(sums, part):
+                total += term
+    else:  # an empty batch
+        sums = [numpy.zeros((k, f), dtype=numpy.result_type(x, g))]
+        if with_bias:
+            sums.append(numpy.zeros((f,), dtype=g.dtype))
+    if masked is not None:
+        sums.append(masked)
+    return sums[0] if len(sums) == 1 else tuple(sums)
+
+
+def relu_mask(g, relu_y):
+    """g * (relu_y > 0): the gradient through a relu, from the relu's output."""
+    masked = numpy.empty(g.shape, dtype=numpy.result_type(g.dtype, bool))
+
+    def block(lo, hi):
+        numpy.multiply(g[lo:hi], numpy.greater(relu_y[lo:hi], 0), out=masked[lo:hi])
+
+    _par.run(block, g.shape[0], 3 * masked.nbytes // max(g.shape[0], 1))
+    return masked
 
 
 def channel_sums(a):
@@ -220,16 +240,17 @@ def col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations):
 
     Same result as `col2im_2d/3d` applied to `(g @ wmat.T).reshape(N, *out, *ks, C)`,
     with `wmat` of shape (prod(ks)*C, F) and `g` of shape (N*prod(out), F), up to
-    rounding. Stride 1 (the common case) takes `_col2im_matmul_flat`; other strides
+    rounding. Stride 1 (the common case) takes `_col2im_matmul_stride1`; other strides
     do one GEMM per kernel tap, added straight into the input-shaped accumulator.
     """
     ks, out = tuple(ks), tuple(out)
     taps = int(numpy.prod(ks))
     n = g.shape[0] // int(numpy.prod(out))
     c = wmat.shape[0] // taps
+    full = [(k - 1) * d for k, d in zip(ks, dilations)]
+    if n and all(s == 1 for s in strides) and all(p <= f for p, f in zip(pads, full)):
+        return _col2im_matmul_stride1(g, wmat, ks, out, spatial, pads, dilations)
     reach = [_extent(o, k, s, d) for o, k, s, d in zip(out, ks, strides, dilations)]
-    if n and all(s == 1 for s in strides):
-        return _col2im_matmul_flat(g, wmat, ks, out, spatial, pads, dilations, reach)
     w_taps = wmat.reshape(ks + (c, wmat.shape[1]))  # (*ks, C, F)
     gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=g.dtype)
     rows = int(numpy.prod(out))
@@ -247,55 +268,25 @@ def col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations):
     return gx
 
 
-def _col2im_matmul_flat(g, wmat, ks, out, spatial, pads, dilations, reach):
-    """Stride-1 `col2im_matmul`: one GEMM per batch block, shifted adds of long rows.
+def _col2im_matmul_stride1(g, wmat, ks, out, spatial, pads, dilations):
+    """Stride-1 `col2im_matmul` as a convolution: g, padded, with the flipped kernel.
 
-    Per block of B samples, `g` is laid out on the accumulator's grid R (the input plus
-    the padding reached; g's positions at the grid's origin, zeros elsewhere) and
-    multiplied once, channels-major: PT = wmat @ g_grid.T, (taps*C, B*prod(R)). With
-    stride 1, tap t sends every position to the same flat offset of the grid, so its
-    contribution is ONE add of PT's rows shifted by that offset (rows of B*prod(R)
-    contiguous values, where strided adds into NHWC run C values at a time). The
-    zeros around g's positions are what would cross into the next sample, so blocks
-    need no halo. The channels-major accumulator is cropped and transposed into gx at
-    the end. Taps are added in row-major order, as by `col2im`.
+    With stride 1, gx[i] = sum over taps a of g[i + p - a*d] @ W[a].T, which is the
+    stride-1 convolution of g (padded by (k-1)*d - p before, zeros after) with the
+    kernel flipped in space and with its channel axes swapped: `conv_matmul`'s im2col
+    + GEMM blocks, with a GEMM of K = taps*F rows instead of F. Needs p <= (k-1)*d,
+    which Keras's paddings ('valid', 'same', 'causal') always meet.
     """
     nd = len(ks)
     f = wmat.shape[1]
-    taps = int(numpy.prod(ks))
-    c = wmat.shape[0] // taps
+    c = wmat.shape[0] // int(numpy.prod(ks))
     n = g.shape[0] // int(numpy.prod(out))
-    grid = tuple(max(p + m, r) for p, m, r in zip(pads, spatial, reach))
-    size = int(numpy.prod(grid))
-    flat = [int(numpy.prod(grid[i + 1:])) for i in range(nd)]
-    offsets = [sum(t * d * s for t, d, s in zip(tap, dilations, flat))
-               for tap in numpy.ndindex(*ks)]
-    g_sp = g.reshape((n,) + out + (f,))
-    inside = (slice(None),) + tuple(slice(0, o) for o in out)
-    crop = (slice(None), slice(None)) + tuple(slice(p, p + m) for p, m in zip(pads, spatial))
-    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=g.dtype)
-    item = size * (f + taps * c + c) * g.itemsize
-
-    # the grid cells outside g's positions: for each axis, the slab past g's extent
-    margins = [(slice(None),) + tuple(slice(0, o) for o in out[:i]) + (slice(o, None),)
-               for i, o in enumerate(out) if o < grid[i]]
-
-    def block(lo, hi):
-        b = hi - lo
-        gg = numpy.empty((b,) + grid + (f,), dtype=g.dtype)
-        gg[inside] = g_sp[lo:hi]
-        for margin in margins:
-            gg[margin] = 0
-        pt = numpy.matmul(wmat, gg.reshape(-1, f).T)  # (taps*C, B*size)
-        length = b * size
-        acc = numpy.zeros((c, length), dtype=g.dtype)
-        for t, off in enumerate(offsets):
-            acc[:, off:] += pt[t * c:(t + 1) * c, :length - off]
-        acc = acc.reshape((c, b) + grid)[crop]
-        gx[lo:hi] = numpy.moveaxis(acc, 0, -1)
-
-    _run_gemm_blocks(block, n, item)
-    return gx
+    flipped = wmat.reshape(ks + (c, f))[(slice(None, None, -1),) * nd]
+    wflip = numpy.ascontiguousarray(numpy.swapaxes(flipped, -1, -2)).reshape(-1, c)
+    before = tuple((k - 1) * d - p for k, d, p in zip(ks, dilations, pads))
+    gx = conv_matmul(g.reshape((n,) + out + (f,)), wflip, ks, (1,) * nd, before, dilations,
+                     tuple(spatial))
+    return gx.reshape((n,) + tuple(spatial) + (c,))
 
 
 def _first_inside(ks, strides, pads, out):

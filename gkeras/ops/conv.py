@@ -75,14 +75,17 @@ def col2im_of_product(xp, impl, g, wmat, ks, out, spatial, strides, pads, dilati
 class Conv(Function):
     """N-D convolution (2-D or 3-D), kernel (*ks, in, out), as im2col + GEMM.
 
-    An optional third input, a bias (out,), is added to the output channels: on the CPU
-    block by block right after each block's GEMM (and its gradient summed block by
-    block with the kernel gradient's), sparing a separate bias pass over the output.
+    An optional third input, a bias (out,), is added to the output channels, and with
+    `relu` the plain relu follows: on the CPU block by block right after each block's
+    GEMM, while it is in cache (and in the backward the relu's mask and the bias
+    gradient are taken block by block with the kernel gradient), sparing separate
+    BiasAdd and ReLU passes over the output. Values and gradients are those of
+    `relu(bias_add(conv(x, w), b))`, bit for bit.
     """
 
-    def __init__(self, strides, pads, dilations, out, channels_first):
+    def __init__(self, strides, pads, dilations, out, channels_first, relu=False):
         self.strides, self.pads, self.dilations = strides, pads, dilations
-        self.out, self.channels_first = out, channels_first
+        self.out, self.channels_first, self.relu = out, channels_first, relu
 
     def forward(self, xp, x, w, *bias):
         impl = kernels_for(xp)
@@ -98,7 +101,7 @@ class Conv(Function):
             # kernel gradient builds them again from x
             self.x, self.cols = x, None
             y = _ref_numpy.conv_matmul(x, self.wmat, w.shape[:nd], self.strides, self.pads,
-                                       self.dilations, self.out, b)  # (N*prod(out), F)
+                                       self.dilations, self.out, b, self.relu)
         else:
             cols = im2col(impl, x, w.shape[:nd], self.strides, self.pads, self.dilations,
                           self.out)  # (N, *out, *ks, C)
@@ -106,33 +109,43 @@ class Conv(Function):
             y = xp.matmul(self.cols, self.wmat)  # (N*prod(out), F)
             if b is not None:
                 y += b
+            if self.relu:
+                xp.maximum(y, 0, out=y)
+        self.y = y if self.relu else None  # (N*prod(out), F): relu's mask for the backward
         y = y.reshape((x.shape[0],) + tuple(self.out) + (w.shape[-1],))  # (N, *out, F)
         return to_channels_first(xp, y) if self.channels_first else y
 
     def backward(self, xp, gy):
         gy = to_channels_last(xp, gy) if self.channels_first else xp.ascontiguousarray(gy)
         gy2 = gy.reshape(-1, gy.shape[-1])  # (N*prod(out), F)
-        gx = gw = gb = None
+        gw = gb = None
         need_gb = self.has_bias and self.needs_input_grad[2]
+        cpu = self.impl is _ref_numpy
+        if self.needs_input_grad[1] and cpu:
+            grads = _ref_numpy.conv_kernel_grad(self.x, gy2, self.w_shape[:-2], self.strides,
+                                                self.pads, self.dilations, self.out,
+                                                with_bias=need_gb, relu_y=self.y)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            gw = grads[0]
+            gb = grads[1] if need_gb else None
+            if self.relu:
+                gy2 = grads[-1]  # masked by relu's derivative
+        elif self.relu:
+            gy2 = (_ref_numpy.relu_mask(gy2, self.y) if cpu
+                   else gy2 * (self.y > 0).astype(gy2.dtype))
+        if self.needs_input_grad[1] and gw is None:
+            gw = xp.matmul(self.cols.T, gy2)
+        if gw is not None:
+            gw = gw.reshape(self.w_shape)  # (*ks, C, F)
+        if need_gb and gb is None:
+            gb = _ref_numpy.channel_sums(gy2) if cpu else gy2.sum(axis=0)
+        gx = None
         if self.needs_input_grad[0]:
             gx = col2im_of_product(xp, self.impl, gy2, self.wmat, self.w_shape[:-2],
                                    gy.shape[1:-1], self.x_shape[1:-1], self.strides,
                                    self.pads, self.dilations)
             if self.channels_first:
                 gx = to_channels_first(xp, gx)
-        if self.needs_input_grad[1]:
-            if self.cols is None:
-                gw = _ref_numpy.conv_kernel_grad(self.x, gy2, self.w_shape[:-2], self.strides,
-                                                 self.pads, self.dilations, self.out,
-                                                 with_bias=need_gb)
-                if need_gb:
-                    gw, gb = gw
-            else:
-                gw = xp.matmul(self.cols.T, gy2)
-            gw = gw.reshape(self.w_shape)  # (*ks, C, F)
-        if need_gb and gb is None:
-            gb = (_ref_numpy.channel_sums(gy2) if self.impl is _ref_numpy
-                  else gy2.sum(axis=0))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
@@ -253,7 +266,8 @@ def _bias_inputs(name, bias, kernel):
     return (bias,)
 
 
-def _conv(name, x, kernel, nd, strides, padding, data_format, dilation_rate, bias=None):
+def _conv(name, x, kernel, nd, strides, padding, data_format, dilation_rate, bias=None,
+          relu=False):
     x, kernel = as_tensor(x), as_tensor(kernel)
     strides, padding, data_format, dilations = _options(nd, strides, padding, data_format,
                                                         dilation_rate)
@@ -263,12 +277,12 @@ def _conv(name, x, kernel, nd, strides, padding, data_format, dilation_rate, bia
     out, pads = geometry(spatial, ks, strides, dilations, padding)
     check_fits(name, spatial, ks, dilations, out, "kernel")
     bias = _bias_inputs(name, bias, kernel)
-    return Conv(strides, pads, dilations, out, data_format == "channels_first").apply(
+    return Conv(strides, pads, dilations, out, data_format == "channels_first", relu).apply(
         x, kernel, *bias)
 
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
-           dilation_rate=1, bias=None):
+           dilation_rate=1, bias=None, relu=False):
     """1-D convolution (Keras's K.conv1d).
 
     Args:
@@ -278,6 +292,7 @@ def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
         padding: 'valid', 'same' or 'causal' (left padding of (k - 1) * dilation).
         data_format: 'channels_last' or 'channels_first' (None: the global default).
         bias: optional (filters,) vector added to the output channels inside the op.
+        relu: apply the plain relu after the bias, inside the op (a gkeras extension).
 
     Returns:
         (batch, new_steps, filters), or (batch, filters, new_steps).
@@ -297,13 +312,13 @@ def conv1d(x, kernel, strides=1, padding="valid", data_format=None,
     cf = data_format == "channels_first"
     n, filters = x.shape[0], kernel.shape[-1]
     x4 = reshape(x, (n, channels, 1, steps) if cf else (n, 1, steps, channels))
-    y = Conv((1, s), (0, pad), (1, d), (1, out), cf).apply(
+    y = Conv((1, s), (0, pad), (1, d), (1, out), cf, relu).apply(
         x4, reshape(kernel, (1,) + kernel.shape), *bias)
     return reshape(y, (n, filters, out) if cf else (n, out, filters))
 
 
 def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
-           dilation_rate=(1, 1), bias=None):
+           dilation_rate=(1, 1), bias=None, relu=False):
     """2-D convolution (Keras's K.conv2d).
 
     Args:
@@ -314,6 +329,7 @@ def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
         data_format: 'channels_last' or 'channels_first' (None: the global default).
         bias: optional (filters,) vector added to the output channels inside the op
             (on the CPU while each block of the output is in cache).
+        relu: apply the plain relu after the bias, inside the op (a gkeras extension).
 
     Returns:
         (batch, new_rows, new_cols, filters), or (batch, filters, new_rows, new_cols).
@@ -322,11 +338,12 @@ def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
         ValueError: bad ranks, channel mismatch, bad strides/dilation/padding, or a
             'valid' kernel larger than the input.
     """
-    return _conv("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate, bias)
+    return _conv("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate, bias,
+                 relu)
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
-           dilation_rate=(1, 1, 1), bias=None):
+           dilation_rate=(1, 1, 1), bias=None, relu=False):
     """3-D convolution (Keras's K.conv3d).
 
     Args:
@@ -336,11 +353,13 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
         padding: 'valid' or 'same'.
         data_format: 'channels_last' or 'channels_first' (None: the global default).
         bias: optional (filters,) vector added to the output channels inside the op.
+        relu: apply the plain relu after the bias, inside the op (a gkeras extension).
 
     Returns:
         The 5-D output in `data_format`.
     """
-    return _conv("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate, bias)
+    return _conv("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate, bias,
+                 relu)
 
 
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",

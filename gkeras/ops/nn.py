@@ -85,21 +85,32 @@ class Dropout(Function):
 
     def forward(self, xp, x):
         shape = x.shape if self.noise_shape is None else self.noise_shape
-        u = _random.uniform(shape, rng=self.rng, xp=xp)
         scale = x.dtype.type(1.0 / (1.0 - self.rate))
-        if (xp is not numpy or tuple(shape) != x.shape or x.ndim == 0
-                or x.dtype.kind != "f"):
+        rng = self.rng or _random.generator(xp)
+        if (xp is not numpy or tuple(shape) != x.shape or x.ndim == 0 or not x.size
+                or x.dtype.kind != "f" or not _random.WordStream.supports(rng)):
+            u = _random.uniform(shape, rng=rng, xp=xp)
             self.mask = (u >= self.rate).astype(x.dtype) * scale
             return x * self.mask
+        # The CPU path draws the raw 32-bit numbers behind `uniform`'s float32 samples,
+        # block by block on every thread (the draw was most of dropout's time), and
+        # compares them as integers: the same keep mask as `uniform(shape) >= rate`.
+        per_item = x.size // x.shape[0]
+        stream = _random.WordStream(rng, (x.size + 1) // 2)
+        threshold = _random.uniform_at_least(self.rate)
         self.mask = numpy.empty(x.shape, dtype=x.dtype)
         y = numpy.empty(x.shape, dtype=x.dtype)
 
         def block(lo, hi):
             mask = self.mask[lo:hi]
-            numpy.multiply(numpy.greater_equal(u[lo:hi], self.rate), scale, out=mask)
+            if threshold is None:
+                mask.fill(0)
+            else:
+                draws = stream.uint32(lo * per_item, hi * per_item).reshape(mask.shape)
+                numpy.multiply(numpy.greater_equal(draws, threshold), scale, out=mask)
             numpy.multiply(x[lo:hi], mask, out=y[lo:hi])
 
-        _par.run(block, x.shape[0], (u.nbytes + 3 * x.nbytes) // max(x.shape[0], 1))
+        _par.run(block, x.shape[0], 4 * x.nbytes // max(x.shape[0], 1))
         return y
 
     def backward(self, xp, gy):

@@ -169,24 +169,28 @@ def test_lambda_layer_in_memory_config_round_trip():
 
 def test_relu_layers_fuse_bias_and_relu_with_the_unfused_values():
     from gkeras import ops
+    from gkeras.ops import conv as ops_conv
     from gkeras.ops import nn as ops_nn
 
     rng = numpy.random.default_rng(0)
     x = rng.standard_normal((3, 6, 5, 2)).astype(numpy.float32)
-    for layer in (layers.Conv2D(4, 3, activation="relu", bias_initializer="ones"),
-                  layers.Dense(4, activation="relu", bias_initializer="ones")):
+    # Conv applies bias and relu inside the convolution op; Dense in one BiasAdd op
+    for layer, op in ((layers.Conv2D(4, 3, activation="relu", bias_initializer="ones"),
+                       ops_conv.Conv),
+                      (layers.Dense(4, activation="relu", bias_initializer="ones"),
+                       ops_nn.BiasAdd)):
         applied = []
-        original = ops_nn.BiasAdd.forward
+        original = op.forward
 
-        def spy(self, xp, a, b, applied=applied, original=original):
+        def spy(self, xp, *args, applied=applied, original=original):
             applied.append(self.relu)
-            return original(self, xp, a, b)
+            return original(self, xp, *args)
 
-        ops_nn.BiasAdd.forward = spy
+        op.forward = spy
         try:
             y = layer(gkeras.backend.constant(x)).numpy()
         finally:
-            ops_nn.BiasAdd.forward = original
+            op.forward = original
         assert applied == [True]
         z = (ops.conv2d(x, layer.kernel) if isinstance(layer, layers.Conv2D)
              else ops.dot(x, layer.kernel))

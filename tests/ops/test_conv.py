@@ -233,6 +233,76 @@ def test_conv2d_bias_gradient_alone_and_large_blocks():
     np.testing.assert_allclose(gk_xp.asnumpy(gb_alone), np.full(16, 64 * 144.0), rtol=1e-12)
 
 
+# ---------------------------------------------------------------------------- fused relu
+def _relu_grads(fn, args, relu):
+    """(output, gradients of sum(y * seed) for every arg) of fn(*args, relu=relu)."""
+    vs = [Variable(a) for a in args]
+    with Tape() as tape:
+        y = fn(*vs, relu=relu)
+        loss = ops.sum(y * as_tensor(_x(y.shape, seed=9, dtype=y.dtype)))
+    return y.numpy(), [gk_xp.asnumpy(g) for g in tape.gradient(loss, vs)]
+
+
+@pytest.mark.parametrize("spatial,ks,strides,dil,padding", CONV2D[:4])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv2d_relu_is_relu_of_the_conv_bit_for_bit(spatial, ks, strides, dil, padding,
+                                                     data_format):
+    x = _x((2,) + spatial + (2,), dtype=np.float32)
+    if data_format == "channels_first":
+        x = _first(x)
+    w, b = _x(ks + (2, 3), seed=1, dtype=np.float32), _x((3,), seed=2, dtype=np.float32)
+
+    def fused(a, k, c, relu):
+        return ops.conv2d(a, k, strides, padding, data_format, dil, bias=c, relu=relu)
+
+    def unfused(a, k, c, relu):
+        return ops.relu(fused(a, k, c, relu=False))
+
+    y, grads = _relu_grads(fused, [x, w, b], True)
+    y_ref, grads_ref = _relu_grads(unfused, [x, w, b], False)
+    assert (y > 0).any() and (y == 0).any()
+    np.testing.assert_array_equal(y, y_ref)
+    for g, g_ref in zip(grads, grads_ref):
+        np.testing.assert_array_equal(g, g_ref)
+    check_gradients(lambda a, k, c: ops.conv2d(a, k, strides, padding, data_format, dil,
+                                               bias=c, relu=True),
+                    [_x(x.shape, seed=3), _x(w.shape, seed=4), _x(b.shape, seed=5)])
+
+
+def test_conv_relu_without_bias_frozen_kernel_1d_and_3d():
+    x, w = _x((3, 6, 6, 2), dtype=np.float32), _x((3, 3, 2, 4), seed=1, dtype=np.float32)
+    # the input gradient alone (a frozen kernel): the relu mask is its own pass
+    xv = Variable(x)
+    with Tape() as tape:
+        y = ops.conv2d(xv, as_tensor(w), padding="same", relu=True)
+    (gx,) = tape.gradient(y, [xv])
+    with Tape() as tape:
+        y_ref = ops.relu(ops.conv2d(xv, as_tensor(w), padding="same"))
+    (gx_ref,) = tape.gradient(y_ref, [xv])
+    np.testing.assert_array_equal(y.numpy(), y_ref.numpy())
+    np.testing.assert_array_equal(gk_xp.asnumpy(gx), gk_xp.asnumpy(gx_ref))
+    check_gradients(lambda a, k: ops.conv1d(a, k, 1, "causal", dilation_rate=2, relu=True),
+                    [_x((2, 7, 3)), _x((3, 3, 2), seed=1)])
+    check_gradients(lambda a, k, c: ops.conv3d(a, k, (1, 2, 1), "same", bias=c, relu=True),
+                    [_x((2, 3, 4, 3, 2)), _x((2, 2, 2, 2, 3), seed=1), _x((3,), seed=2)])
+
+
+def test_stride1_input_gradient_equals_col2im_of_the_product():
+    # the stride-1 input gradient runs as a convolution of g with the flipped kernel
+    rng = np.random.default_rng(0)
+    for spatial, ks, pads, dil, out in [((7, 6), (3, 3), (0, 0), (1, 1), (5, 4)),
+                                        ((7, 6), (3, 2), (1, 0), (1, 1), (7, 5)),
+                                        ((8, 8), (3, 3), (2, 1), (2, 1), (8, 6)),
+                                        ((5, 5), (1, 1), (0, 0), (1, 1), (5, 5))]:
+        c, f = 3, 4
+        g = rng.standard_normal((2 * out[0] * out[1], f))
+        wmat = rng.standard_normal((ks[0] * ks[1] * c, f))
+        got = _ref_numpy.col2im_matmul(g, wmat, ks, out, spatial, (1, 1), pads, dil)
+        cols = (g @ wmat.T).reshape((2,) + out + ks + (c,))
+        want = _ref_numpy.col2im_2d(cols, *spatial, 1, 1, *pads, *dil)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 def test_conv_bias_errors():
     x, w = _x((2, 5, 5, 3)), _x((3, 3, 3, 4))
     with pytest.raises(ValueError, match=r"bias must have shape \(filters,\) = \(4,\)"):

@@ -11,6 +11,7 @@ import numbers
 
 from ... import activations, constraints, initializers, ops, regularizers
 from ...backend import config
+from ...engine import fusion
 from ...engine.base_layer import InputSpec, Layer
 from ...utils import conv_utils
 from ...utils.generic_utils import serialize_keras_object
@@ -231,9 +232,11 @@ class Conv(ArgChecks, Layer):
 
     def call(self, inputs):
         self._output_spatial(self._spatial(inputs.shape))  # clear error, not an op failure
-        if (self.use_bias and self._convolve_takes_bias
-                and self.activation is not activations.relu):
-            return self.activation(self._convolve(inputs, bias=self.bias))
+        if self._convolve_takes_bias:
+            bias = self.bias if self.use_bias else None
+            if self.activation is activations.relu or fusion.relu_follows(self):
+                return self._convolve(inputs, bias=bias, relu=True)  # the plain relu
+            return self.activation(self._convolve(inputs, bias=bias))
         y = self._convolve(inputs)
         if self.use_bias:
             axis = 1 if self.data_format == "channels_first" else -1
@@ -241,6 +244,10 @@ class Conv(ArgChecks, Layer):
                 return ops.bias_relu(y, self.bias, axis=axis)
             y = ops.bias_add(y, self.bias, axis=axis)
         return self.activation(y)
+
+    def _can_fuse_relu(self):
+        return (self._convolve_takes_bias and self.activation is activations.linear
+                and self.activity_regularizer is None)
 
     # ------------------------------------------------------------------ config
     def get_config(self):

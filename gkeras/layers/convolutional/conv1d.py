@@ -63,10 +63,11 @@ class Conv1D(Conv):
 
     _convolve_takes_bias = True
 
-    def _convolve(self, inputs, bias=None):
+    def _convolve(self, inputs, bias=None, relu=False):
         return _conv_ops().conv1d(inputs, self.kernel, strides=self.strides,
                                   padding=self.padding, data_format=self.data_format,
-                                  dilation_rate=self.dilation_rate, bias=bias)
+                                  dilation_rate=self.dilation_rate, bias=bias,
+                                  relu=relu)
 
 
 Convolution1D = Conv1D

@@ -50,10 +50,11 @@ class Conv2D(Conv):
 
     _convolve_takes_bias = True
 
-    def _convolve(self, inputs, bias=None):
+    def _convolve(self, inputs, bias=None, relu=False):
         return _conv_ops().conv2d(inputs, self.kernel, strides=self.strides,
                                   padding=self.padding, data_format=self.data_format,
-                                  dilation_rate=self.dilation_rate, bias=bias)
+                                  dilation_rate=self.dilation_rate, bias=bias,
+                                  relu=relu)
 
 
 Convolution2D = Conv2D
