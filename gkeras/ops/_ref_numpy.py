@@ -313,12 +313,14 @@ def _inside_counts(spatial, ks, strides, pads, out, dtype):
 
 
 def _max_pool(x, ks, strides, pads, out):
-    """The kernel's scan, tap by tap: `better = v > y; y = fmax(y, v); if better: arg = t`.
+    """The kernel's scan, `better = v > y; y = fmax(y, v); if better: arg = t`, in two sweeps.
 
-    `arg` is kept as max(first in-bounds tap, max over taps of better * t): the last tap
-    that improved the maximum is the largest such t, and a tap can only improve it when
-    it is in bounds, so at or after the first in-bounds tap. Kept in uint8 (one byte a
-    cell) for windows of up to 255 taps.
+    First y = fmax over the taps (a NaN never wins). Then the scan's `arg`, the last tap
+    that raised the maximum: every earlier tap is below it and every later one at most
+    equal, so it is the FIRST tap equal to y, i.e. the count of taps before it, summed
+    tap by tap as "still no tap equal to y". Where y stays -inf no tap ever raised it
+    and the scan keeps its start: the first in-bounds tap (0 without padding). Counts
+    are kept in uint8 (one byte a cell) for windows of up to 255 taps.
     """
     n, c = x.shape[0], x.shape[-1]
     ones = (1,) * len(ks)
@@ -333,19 +335,21 @@ def _max_pool(x, ks, strides, pads, out):
     def block(lo, hi):
         xp_ = _padded(x[lo:hi], pads, reach, -numpy.inf)
         yb = y[lo:hi]
-        better = numpy.empty(yb.shape, dtype=bool)
-        step = numpy.empty(yb.shape, dtype=small)
-        arg = numpy.empty(yb.shape, dtype=small)
-        arg[...] = first if padded else 0
-        for t, tap in enumerate(numpy.ndindex(*ks)):
-            v = xp_[_tap_slices(tap, out, strides, ones)]  # (B, *out, C)
-            if t == 0:  # from y = -inf: better * 0 never raises arg
-                numpy.fmax(v, -numpy.inf, out=yb)  # fmax: a NaN never wins, as with `>`
-                continue
-            numpy.greater(v, yb, out=better)  # strict: the first maximum wins ties
+        views = [xp_[_tap_slices(tap, out, strides, ones)]  # (B, *out, C) each
+                 for tap in numpy.ndindex(*ks)]
+        numpy.fmax(views[0], -numpy.inf, out=yb)  # fmax: a NaN never wins, as with `>`
+        for v in views[1:]:
             numpy.fmax(yb, v, out=yb)
-            numpy.multiply(better, small(t), out=step)
-            numpy.maximum(arg, step, out=arg)
+        searching = numpy.greater(yb, -numpy.inf)  # False where no tap raised y
+        unset = numpy.logical_not(searching) if padded else None
+        differs = numpy.empty(yb.shape, dtype=bool)
+        arg = numpy.zeros(yb.shape, dtype=small)
+        for v in views[:-1]:
+            numpy.not_equal(v, yb, out=differs)
+            numpy.logical_and(searching, differs, out=searching)
+            numpy.add(arg, searching.view(numpy.uint8), out=arg)
+        if padded:  # y = -inf: the first in-bounds tap, as the scan started there
+            numpy.maximum(arg, (first * unset).astype(small, copy=False), out=arg)
         argmax[lo:hi] = arg
 
     _par.run(block, n, _item_bytes(x, y, argmax) + y[:1].nbytes // 2)
@@ -358,11 +362,25 @@ def _max_pool_bwd(gy, argmax, spatial, ks, strides, pads):
     ones = (1,) * len(ks)
     reach = [_extent(o, k, s, 1) for o, k, s in zip(out, ks, strides)]
     gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=gy.dtype)
+    # windows that tile the input (strides == pool size, no padding: Keras's default)
+    # each own their cells: their products are written in place, not added up
+    tiled = (tuple(strides) == tuple(ks) and not any(pads)
+             and all(r <= m for r, m in zip(reach, spatial)))
+    margins = [(slice(None),) * (1 + i) + (slice(r, None),)
+               for i, r in enumerate(reach) if r < spatial[i]]
 
     def block(lo, hi):
-        acc, crop = _accumulator(gx[lo:hi], pads, reach)
         g, a = gy[lo:hi], argmax[lo:hi]
         hit = numpy.empty(g.shape, dtype=bool)
+        if tiled:
+            target = gx[lo:hi]
+            for margin in margins:  # cells no window covers
+                target[margin] = 0
+            for t, tap in enumerate(numpy.ndindex(*ks)):
+                numpy.equal(a, t, out=hit)
+                numpy.multiply(g, hit, out=target[_tap_slices(tap, out, strides, ones)])
+            return
+        acc, crop = _accumulator(gx[lo:hi], pads, reach)
         part = numpy.empty_like(g)
         for t, tap in enumerate(numpy.ndindex(*ks)):
             numpy.equal(a, t, out=hit)

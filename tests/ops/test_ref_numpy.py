@@ -150,6 +150,52 @@ def test_max_pool_padding_never_wins_even_against_minus_infinity():
     np.testing.assert_array_equal(argmax[0, :, :, 0], [[4, 3, 3], [1, 0, 0], [1, 0, 0]])
 
 
+def _scan_max_pool_2d(x, ks, strides, pads, out):
+    """The CUDA kernel's scan, cell by cell: `better = v > y; y = fmax(y, v); arg = t`."""
+    n, h, w, c = x.shape
+    y = np.empty((n,) + out + (c,), x.dtype)
+    arg = np.empty(y.shape, np.int32)
+    for b, i, j, ch in np.ndindex(*y.shape):
+        best, at, started = -np.inf, 0, False
+        for t, (a, d) in enumerate(np.ndindex(*ks)):
+            r, q = i * strides[0] - pads[0] + a, j * strides[1] - pads[1] + d
+            inside = 0 <= r < h and 0 <= q < w
+            if inside and not started:
+                at, started = t, True  # the scan starts at the first in-bounds tap
+            v = x[b, r, q, ch] if inside else -np.inf
+            if v > best:
+                at = t
+            best = np.fmax(best, v)
+        y[b, i, j, ch], arg[b, i, j, ch] = best, at
+    return y, arg
+
+
+@pytest.mark.parametrize("ks,strides,pads,out", [((2, 2), (2, 2), (0, 0), (3, 3)),
+                                                 ((2, 2), (2, 2), (0, 0), (2, 3)),
+                                                 ((3, 3), (1, 1), (0, 0), (4, 4)),
+                                                 ((3, 2), (2, 1), (1, 0), (3, 5)),
+                                                 ((3, 3), (2, 2), (1, 1), (3, 3))])
+def test_max_pool_matches_the_kernel_scan_with_nan_inf_and_ties(ks, strides, pads, out):
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, size=(3, 6, 6, 4)).astype(np.float32)  # many ties
+    special = rng.random(x.shape)
+    x[special < 0.15] = np.nan
+    x[(special >= 0.15) & (special < 0.3)] = -np.inf
+    x[0, :3, :3, 0] = np.nan  # whole windows of NaN, and of NaN then -inf
+    x[1, :3, :3, 1] = np.nan
+    x[1, 1, 1, 1] = -np.inf
+    y, argmax = R.max_pool_2d(x, *ks, *strides, *pads, *out)
+    y_ref, arg_ref = _scan_max_pool_2d(x, ks, strides, pads, out)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(argmax, arg_ref)
+    # the backward routes each window's gradient to its argmax cell, tiled or not
+    # (overlapping windows add theirs in another order than the naive loop)
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_allclose(
+        R.max_pool_2d_bwd(gy, argmax, 6, 6, *ks, *strides, *pads),
+        _naive.max_pool_bwd(gy, argmax, (6, 6), ks, strides, pads), rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtypes_are_preserved(dtype):
     x = _x((2, 5, 5, 3), dtype)
