@@ -9,6 +9,7 @@ loops, so any grid size is correct; the cap only bounds the launch).
 With `backend/xp.py`, this is the only module that imports cupy, and only when a kernel
 is first needed: finding and reading the sources works without cupy or a GPU.
 """
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -205,6 +206,20 @@ def device_count():
 def device(device_id):
     """A context manager making `device_id` the current CUDA device (`cupy.cuda.Device`)."""
     return _cupy().cuda.Device(int(device_id))
+
+
+def new_stream(device_id):
+    """A new non-blocking CUDA stream on device `device_id` (a replica's own stream)."""
+    cp = _cupy()
+    with cp.cuda.Device(int(device_id)):
+        return cp.cuda.Stream(non_blocking=True)
+
+
+@contextlib.contextmanager
+def device_stream(device_id, stream):
+    """Makes `device_id` the current CUDA device and `stream` its current stream."""
+    with _cupy().cuda.Device(int(device_id)), stream:
+        yield
 
 
 def current_device():

@@ -98,8 +98,9 @@ _NCCL_DTYPES = {"float16": "NCCL_FLOAT16", "float32": "NCCL_FLOAT32",
 class NCCLCommunicator(Communicator):
     """NCCL between CUDA devices `device_ids` of this process (one communicator each).
 
-    Collectives run as one NCCL group (`groupStart` / `groupEnd`) with each device's
-    current CuPy stream: no host round trip, and the calls return once enqueued.
+    Each device gets its own non-blocking stream, current under `device_scope(rank)`.
+    Collectives run as one NCCL group (`groupStart` / `groupEnd`) on those streams: no
+    host round trip, and the calls return once enqueued.
     Needs NCCL: `cupy.cuda.nccl.available` must be True (`pip install nvidia-nccl-cu12` or
     `nvidia-nccl-cu13`); otherwise the constructor raises RuntimeError saying so.
     """
@@ -115,18 +116,20 @@ class NCCLCommunicator(Communicator):
         self.devices = tuple(device_ids)
         # one communicator per device, created together (ncclCommInitAll)
         self._comms = self._nccl.NcclCommunicator.initAll(list(device_ids))
+        # and one stream per device: a replica's kernels, copies and collectives queue
+        # on its own device and stream, so the devices work concurrently while the host
+        # only enqueues
+        self._streams = [_cuda.new_stream(d) for d in device_ids]
 
     def device_scope(self, rank):
-        return _cuda.device(self.devices[rank])
+        """Replica `rank`'s device, with its stream current."""
+        return _cuda.device_stream(self.devices[rank], self._streams[rank])
 
     def _dtype(self, dtype):
         name = _NCCL_DTYPES.get(str(dtype))
         if name is None:
             raise TypeError("NCCLCommunicator cannot reduce arrays of dtype %s." % (dtype,))
         return getattr(self._nccl, name)
-
-    def _stream_ptr(self):
-        return _xp.xp().cuda.get_current_stream().ptr
 
     def allreduce_sum(self, arrays):
         self._check(arrays)
@@ -136,7 +139,7 @@ class NCCLCommunicator(Communicator):
             for rank, (comm, a) in enumerate(zip(self._comms, arrays)):
                 with self.device_scope(rank):
                     comm.allReduce(a.data.ptr, a.data.ptr, a.size, dtype, nccl.NCCL_SUM,
-                                   self._stream_ptr())
+                                   self._streams[rank].ptr)
         finally:
             nccl.groupEnd()
         return arrays
@@ -149,7 +152,7 @@ class NCCLCommunicator(Communicator):
             for rank, (comm, a) in enumerate(zip(self._comms, arrays)):
                 with self.device_scope(rank):
                     comm.broadcast(a.data.ptr, a.data.ptr, a.size, dtype, root,
-                                   self._stream_ptr())
+                                   self._streams[rank].ptr)
         finally:
             nccl.groupEnd()
         return arrays
@@ -247,9 +250,11 @@ class NCCLMPICommunicator(MPICommunicator):
                                   root=0)
         with _cuda.device(self.devices[0]):
             self._comm = self._nccl.NcclCommunicator(self.size, uid, self.rank)
+        self._stream = _cuda.new_stream(self.devices[0])
 
     def device_scope(self, rank=0):
-        return _cuda.device(self.devices[0])
+        """This rank's device, with the stream its work and collectives queue on."""
+        return _cuda.device_stream(self.devices[0], self._stream)
 
     def _dtype(self, dtype):
         return NCCLCommunicator._dtype(self, dtype)
@@ -259,7 +264,7 @@ class NCCLMPICommunicator(MPICommunicator):
         a = arrays[0]
         with self.device_scope():
             self._comm.allReduce(a.data.ptr, a.data.ptr, a.size, self._dtype(a.dtype),
-                                 self._nccl.NCCL_SUM, _xp.xp().cuda.get_current_stream().ptr)
+                                 self._nccl.NCCL_SUM, self._stream.ptr)
         return arrays
 
     def broadcast(self, arrays, root=0):
@@ -267,7 +272,7 @@ class NCCLMPICommunicator(MPICommunicator):
         a = arrays[0]
         with self.device_scope():
             self._comm.broadcast(a.data.ptr, a.data.ptr, a.size, self._dtype(a.dtype), root,
-                                 _xp.xp().cuda.get_current_stream().ptr)
+                                 self._stream.ptr)
         return arrays
 
 

@@ -5,7 +5,10 @@ Each training step:
 1. the batch of B samples is split into `size` contiguous slices whose sizes differ by at
    most one (`split_sizes`: the first B % size slices get one more); with B < size the last
    replicas get no sample and contribute zero gradients;
-2. every replica with samples runs forward and backward on its slice (on its own device);
+2. every replica with samples runs forward and backward on its slice, on its own device
+   and stream: one host thread first queues every slice's copy (`_stage`), then every
+   replica's work, and copies nothing back before the all-reduce, so on GPUs the devices
+   compute concurrently while the host enqueues;
 3. each replica's gradients, scaled by its share n_r / B, are packed into one flat buffer,
    and the buffers are summed with one all-reduce: every replica then holds the gradient
    of the whole batch's loss (losses are means over samples, so sum_r n_r/B * grad_r is
@@ -166,16 +169,32 @@ class DataParallelModel(Model):
             start += size
         return out
 
-    def _replica_forward(self, rank, xs, ys, sws, start, stop, training):
-        """Replica `rank` on samples [start, stop): (y_pred, total, per_output, ys, sws)."""
-        xp = _xp.xp()
+    def _stage(self, xs, ys, sws, slices):
+        """{rank: (inputs, targets, sample weights)}: each replica's slices on its device.
+
+        All copies are queued before any replica's compute, so that on GPUs no copy
+        waits behind a running replica: the devices then compute concurrently while the
+        host enqueues (one stream per device), until the all-reduce.
+        """
+        staged = {}
+        for rank, start, stop in slices:
+            with self._comm.device_scope(rank):
+                xp = _xp.xp()
+                xs_r = [Tensor(xp.asarray(x[start:stop])) for x in xs]
+                ys_r = sws_r = None
+                if ys is not None:
+                    ys_r = self._prepare_targets([y[start:stop] for y in ys])
+                    sws_r = [None if w is None else xp.asarray(w[start:stop]) for w in sws]
+                staged[rank] = (xs_r, ys_r, sws_r)
+        return staged
+
+    def _replica_forward(self, rank, staged, training):
+        """Replica `rank` on its staged slice: (y_pred, total, per_output, ys, sws)."""
         replica = self._replicas[rank]
-        xs_r = [Tensor(xp.asarray(x[start:stop])) for x in xs]
+        xs_r, ys_r, sws_r = staged
         y_pred = replica._forward(xs_r, training=training)
-        if ys is None:
+        if ys_r is None:
             return y_pred, None, None, None, None
-        ys_r = self._prepare_targets([y[start:stop] for y in ys])
-        sws_r = [None if w is None else xp.asarray(w[start:stop]) for w in sws]
         total, per_output = self._losses(ys_r, y_pred, sws_r)
         for penalty in replica.losses:
             total = total + penalty
@@ -192,7 +211,9 @@ class DataParallelModel(Model):
         opts = self._optimizers()
         comm = self._comm
         logs, flats, per_rank = [], [None] * comm.size, [None] * comm.size
-        active = {rank: (start, stop) for rank, start, stop in self._slices(n)}
+        slices = self._slices(n)
+        active = {rank: (start, stop) for rank, start, stop in slices}
+        staged = self._stage(xs, ys, sws, slices)
         sync = self._has_sync_bn()
 
         def replica_step(rank):
@@ -203,7 +224,7 @@ class DataParallelModel(Model):
                 share = (stop - start) / float(n)
                 with Tape() as tape:
                     y_pred, total, per_output, ys_r, sws_r = self._replica_forward(
-                        rank, xs, ys, sws, start, stop, training=True)
+                        rank, staged[rank], training=True)
                 if sync:  # seed with the share: the synchronised backward needs it
                     grads = tape.gradient(total, mine, xp.full_like(total.data, share))
                     share = 1.0
@@ -248,19 +269,26 @@ class DataParallelModel(Model):
 
     def _test_step(self, xs, ys, sws):
         logs = []
-        for rank, start, stop in self._slices(len(xs[0])):
+        slices = self._slices(len(xs[0]))
+        staged = self._stage(xs, ys, sws, slices)
+        for rank, _, _ in slices:
             with self._comm.device_scope(rank):
                 y_pred, total, per_output, ys_r, sws_r = self._replica_forward(
-                    rank, xs, ys, sws, start, stop, training=False)
+                    rank, staged[rank], training=False)
                 logs += self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
         return logs
 
     def _predict_step(self, xs):
         import numpy
-        parts = []
-        for rank, start, stop in self._slices(len(xs[0])):
+        slices = self._slices(len(xs[0]))
+        staged = self._stage(xs, None, None, slices)
+        outputs = []
+        for rank, _, _ in slices:  # every replica queued before the first copy back
             with self._comm.device_scope(rank):
-                y_pred = self._replica_forward(rank, xs, None, None, start, stop, False)[0]
+                outputs.append(self._replica_forward(rank, staged[rank], False)[0])
+        parts = []
+        for (rank, _, _), y_pred in zip(slices, outputs):
+            with self._comm.device_scope(rank):
                 parts.append([_xp.asnumpy(o.data) for o in y_pred])
         return [numpy.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
 

@@ -82,3 +82,53 @@ def test_replicas_follow_template_changes():
     assert not par.replicas_in_sync()
     par.predict(np.zeros((4, 5), "float32"))
     assert par.replicas_in_sync()
+
+
+def _record_step_events(monkeypatch, par):
+    """Logs ('forward', rank), 'allreduce' and 'host' (a copy to the host) in order."""
+    from gkeras.backend import xp as gk_xp
+    events = []
+    for rank, replica in enumerate(par.replicas):
+        original = replica._forward
+
+        def forward(*args, _rank=rank, _original=original, **kwargs):
+            events.append(("forward", _rank))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(replica, "_forward", forward)
+    allreduce = par.communicator.allreduce_sum
+
+    def logged_allreduce(arrays):
+        events.append("allreduce")
+        return allreduce(arrays)
+
+    monkeypatch.setattr(par.communicator, "allreduce_sum", logged_allreduce)
+    asnumpy = gk_xp.asnumpy
+
+    def logged_asnumpy(a):
+        events.append("host")
+        return asnumpy(a)
+
+    monkeypatch.setattr(gk_xp, "asnumpy", logged_asnumpy)
+    return events
+
+
+@pytest.mark.parametrize("devices", [2, 3])
+def test_a_step_queues_every_replica_with_no_host_copy_before_the_allreduce(monkeypatch,
+                                                                            devices):
+    # On GPUs the devices compute concurrently only while the host just enqueues: every
+    # replica's forward and backward must be queued with no copy back to the host
+    # (which would wait for that device) until the gradients are all-reduced.
+    x, y, _ = _data(n=12)
+    par = DataParallelModel(_model(), InProcessCommunicator(devices))
+    par.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    par.train_on_batch(x, y)  # first call: metrics resolved, optimizer copies made
+    events = _record_step_events(monkeypatch, par)
+    par.train_on_batch(x, y)
+    first = events.index(("forward", 0))
+    until = events.index("allreduce")
+    assert [e for e in events[first:until]] == [("forward", r) for r in range(devices)]
+    del events[:]
+    par.predict(x, batch_size=12)
+    assert events[:devices] == [("forward", r) for r in range(devices)]
+    assert "host" in events[devices:]
