@@ -15,9 +15,10 @@ writing its slice of a preallocated result. The values are those of the one-bloc
 computation, bit for bit, whatever the number of threads.
 
 Three CPU-only fusions (no CUDA twin; `ops/conv.py` calls them on the CPU) keep a
-convolution's GEMMs in cache and on every core: `conv_matmul` (im2col + GEMM, the
-forward), `conv_kernel_grad` (im2col + GEMM, the kernel gradient) and `col2im_matmul`
-(GEMM + col2im, the input gradient), each one GEMM per batch block.
+convolution's GEMMs in cache and on every core: `conv_matmul` (im2col + GEMM + bias and
+relu, the forward), `conv_kernel_grad` (relu's mask + im2col + GEMM, the kernel gradient)
+and `col2im_matmul` (the input gradient: for stride 1 the convolution of g with the
+flipped kernel, else one GEMM per tap into an accumulator), one GEMM per batch block.
 """
 import numpy
 from numpy.lib.stride_tricks import as_strided
@@ -240,17 +241,22 @@ def col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations):
 
     Same result as `col2im_2d/3d` applied to `(g @ wmat.T).reshape(N, *out, *ks, C)`,
     with `wmat` of shape (prod(ks)*C, F) and `g` of shape (N*prod(out), F), up to
-    rounding. Stride 1 (the common case) takes `_col2im_matmul_stride1`; other strides
-    do one GEMM per kernel tap, added straight into the input-shaped accumulator.
+    rounding. Stride 1 (the common case) takes `_col2im_matmul_stride1` or
+    `_col2im_matmul_flat`; other strides do one GEMM per kernel tap, added straight into
+    the input-shaped accumulator.
     """
     ks, out = tuple(ks), tuple(out)
     taps = int(numpy.prod(ks))
     n = g.shape[0] // int(numpy.prod(out))
     c = wmat.shape[0] // taps
     full = [(k - 1) * d for k, d in zip(ks, dilations)]
-    if n and all(s == 1 for s in strides) and all(p <= f for p, f in zip(pads, full)):
-        return _col2im_matmul_stride1(g, wmat, ks, out, spatial, pads, dilations)
     reach = [_extent(o, k, s, d) for o, k, s, d in zip(out, ks, strides, dilations)]
+    if n and all(s == 1 for s in strides):
+        # measured on 2 cores: as a convolution when g has at most x's channels (its
+        # columns then are no wider than the forward's), else the flat shifted adds
+        if wmat.shape[1] <= c and all(p <= f for p, f in zip(pads, full)):
+            return _col2im_matmul_stride1(g, wmat, ks, out, spatial, pads, dilations)
+        return _col2im_matmul_flat(g, wmat, ks, out, spatial, pads, dilations, reach)
     w_taps = wmat.reshape(ks + (c, wmat.shape[1]))  # (*ks, C, F)
     gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=g.dtype)
     rows = int(numpy.prod(out))
@@ -287,6 +293,57 @@ def _col2im_matmul_stride1(g, wmat, ks, out, spatial, pads, dilations):
     gx = conv_matmul(g.reshape((n,) + out + (f,)), wflip, ks, (1,) * nd, before, dilations,
                      tuple(spatial))
     return gx.reshape((n,) + tuple(spatial) + (c,))
+
+
+def _col2im_matmul_flat(g, wmat, ks, out, spatial, pads, dilations, reach):
+    """Stride-1 `col2im_matmul`: one GEMM per batch block, shifted adds of long rows.
+
+    Per block of B samples, `g` is laid out on the accumulator's grid R (the input plus
+    the padding reached; g's positions at the grid's origin, zeros elsewhere) and
+    multiplied once, channels-major: PT = wmat @ g_grid.T, (taps*C, B*prod(R)). With
+    stride 1, tap t sends every position to the same flat offset of the grid, so its
+    contribution is ONE add of PT's rows shifted by that offset (rows of B*prod(R)
+    contiguous values, where strided adds into NHWC run C values at a time). The
+    zeros around g's positions are what would cross into the next sample, so blocks
+    need no halo. The channels-major accumulator is cropped and transposed into gx at
+    the end. Taps are added in row-major order, as by `col2im`.
+    """
+    nd = len(ks)
+    f = wmat.shape[1]
+    taps = int(numpy.prod(ks))
+    c = wmat.shape[0] // taps
+    n = g.shape[0] // int(numpy.prod(out))
+    grid = tuple(max(p + m, r) for p, m, r in zip(pads, spatial, reach))
+    size = int(numpy.prod(grid))
+    flat = [int(numpy.prod(grid[i + 1:])) for i in range(nd)]
+    offsets = [sum(t * d * s for t, d, s in zip(tap, dilations, flat))
+               for tap in numpy.ndindex(*ks)]
+    g_sp = g.reshape((n,) + out + (f,))
+    inside = (slice(None),) + tuple(slice(0, o) for o in out)
+    crop = (slice(None), slice(None)) + tuple(slice(p, p + m) for p, m in zip(pads, spatial))
+    gx = numpy.empty((n,) + tuple(spatial) + (c,), dtype=g.dtype)
+    item = size * (f + taps * c + c) * g.itemsize
+
+    # the grid cells outside g's positions: for each axis, the slab past g's extent
+    margins = [(slice(None),) + tuple(slice(0, o) for o in out[:i]) + (slice(o, None),)
+               for i, o in enumerate(out) if o < grid[i]]
+
+    def block(lo, hi):
+        b = hi - lo
+        gg = numpy.empty((b,) + grid + (f,), dtype=g.dtype)
+        gg[inside] = g_sp[lo:hi]
+        for margin in margins:
+            gg[margin] = 0
+        pt = numpy.matmul(wmat, gg.reshape(-1, f).T)  # (taps*C, B*size)
+        length = b * size
+        acc = numpy.zeros((c, length), dtype=g.dtype)
+        for t, off in enumerate(offsets):
+            acc[:, off:] += pt[t * c:(t + 1) * c, :length - off]
+        acc = acc.reshape((c, b) + grid)[crop]
+        gx[lo:hi] = numpy.moveaxis(acc, 0, -1)
+
+    _run_gemm_blocks(block, n, item)
+    return gx
 
 
 def _first_inside(ks, strides, pads, out):
