@@ -209,6 +209,25 @@ def test_col2im_matmul_in_blocks(forced_parallel, shape, ks, strides, pads, dil,
                                        pads, dil), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape, ks, strides, pads, dil, out", [
+    ((5, 7, 6, 4), (3, 3), (1, 1), (1, 1), (1, 1), (7, 6)),  # row-shifted columns
+    ((5, 7, 6, 4), (3, 2), (1, 2), (0, 0), (2, 1), (3, 3)),  # row-shifted, dilated rows
+    ((5, 7, 6, 4), (3, 3), (2, 1), (1, 1), (1, 1), (4, 6)),  # plain im2col (row stride 2)
+])
+def test_conv_fusions_in_blocks_are_bit_identical(forced_parallel, shape, ks, strides, pads,
+                                                  dil, out):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape)
+    wmat = rng.standard_normal((int(np.prod(ks)) * shape[-1], 2))
+    bias = rng.standard_normal(2)
+    args = (x, wmat, ks, strides, pads, dil, out, bias, True)
+    y = R.conv_matmul(*args)
+    _same(y, _serial(R.conv_matmul, *args))
+    g = rng.standard_normal(y.shape)
+    kargs = (x, g, ks, strides, pads, dil, out, True, y)
+    _same(R.conv_kernel_grad(*kargs), _serial(R.conv_kernel_grad, *kargs))
+
+
 POOLS = [  # shape, ks, strides, pads, out
     ((6, 8, 8, 3), (2, 2), (2, 2), (0, 0), (4, 4)),
     ((5, 7, 9, 2), (3, 3), (2, 2), (1, 1), (4, 5)),

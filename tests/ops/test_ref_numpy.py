@@ -266,3 +266,32 @@ def test_col2im_matmul_equals_col2im_of_the_product(spatial, ks, strides, pads, 
     expected = col2im(cols, *spatial, *strides, *pads, *dilations)
     got = R.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("spatial,ks,strides,pads,dil,out", [
+    ((6, 7), (3, 3), (1, 1), (0, 0), (1, 1), (4, 5)),
+    ((6, 7), (3, 2), (1, 2), (1, 0), (1, 1), (6, 3)),   # 'same' rows, strided columns
+    ((8, 6), (3, 3), (1, 1), (2, 2), (2, 1), (8, 8)),   # dilated rows, padding both sides
+    ((5, 6), (2, 3), (1, 1), (0, 1), (1, 2), (4, 4)),   # two row taps
+    ((4, 5, 6), (3, 2, 2), (1, 2, 1), (1, 0, 1), (1, 1, 1), (4, 2, 7)),  # 3-D
+])
+def test_row_shifted_convolution_fusions_equal_im2col_products(spatial, ks, strides, pads,
+                                                               dil, out):
+    # stride 1 along the first axis: the columns cover the other axes and the first
+    # axis's taps are row shifts of them (`_RowShift`); results equal im2col's products
+    rng = np.random.default_rng(0)
+    c, f = 4, 3
+    assert R._RowShift.applies(ks, strides, c, f)
+    x = rng.standard_normal((3,) + spatial + (c,))
+    wmat = rng.standard_normal((int(np.prod(ks)) * c, f))
+    bias = rng.standard_normal(f)
+    im2col = R.im2col_2d if len(ks) == 2 else R.im2col_3d
+    cols = im2col(x, *ks, *strides, *pads, *dil, *out).reshape(-1, wmat.shape[0])
+    y = R.conv_matmul(x, wmat, ks, strides, pads, dil, out, bias, relu=True)
+    np.testing.assert_allclose(y, np.maximum(cols @ wmat + bias, 0), rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    gw, gb, masked = R.conv_kernel_grad(x, g, ks, strides, pads, dil, out, with_bias=True,
+                                        relu_y=y)
+    np.testing.assert_array_equal(masked, g * (y > 0))
+    np.testing.assert_allclose(gw, cols.T @ masked, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gb, masked.sum(axis=0), rtol=1e-12, atol=1e-12)
