@@ -6,11 +6,12 @@ releases the GIL inside ufunc loops, copies and BLAS calls, so those passes can 
 core when the work is split along the BATCH axis.
 
 `run(fn, n, item_bytes)` does exactly that and nothing else: it cuts the batch `range(n)`
-into contiguous blocks and calls `fn(lo, hi)` once per block, the blocks divided into one
-contiguous group per thread. It is never a Python loop over samples or pixels: a block
-is as large as a thread's share of the batch allows, cut further only to keep a block's
-arrays near the size of a core's L2 cache (chains of passes over one block then run from
-cache), so a batch is a few dozen blocks at most. Every block runs the same vectorised
+into contiguous blocks and calls `fn(lo, hi)` once per block, each thread taking the next
+block not yet taken (so a thread the host slows down does fewer blocks instead of
+holding up the others). It is never a Python loop over samples or pixels: there are at
+least a few blocks per thread, cut further only to keep a block's arrays near the size
+of a core's L2 cache (chains of passes over one block then run from cache), so a batch
+is a few dozen blocks at most. Every block runs the same vectorised
 numpy calls on its slice and writes a disjoint slice of an output the caller
 preallocated, so results are bit-for-bit those of the one-block computation. Block
 boundaries depend on the array sizes only, never on the thread count, so a block-wise
@@ -144,26 +145,48 @@ def blocks(n, item_bytes, block_bytes=None, min_blocks=1):
     return [(n * i // count, n * (i + 1) // count) for i in range(count)]
 
 
-def _run_group(fn, group):
-    return [fn(lo, hi) for lo, hi in group]
+class _Queue:
+    """The blocks of one `run_blocks` call, taken in order by whichever thread is free."""
+
+    def __init__(self, fn, parts):
+        self.fn, self.parts = fn, parts
+        self.results = [None] * len(parts)
+        self._next = 0
+        self._lock = threading.Lock()
+        self.failed = False
+
+    def drain(self):
+        """Runs blocks until none is left (or one has failed somewhere)."""
+        while True:
+            with self._lock:
+                index = self._next
+                if index >= len(self.parts) or self.failed:
+                    return
+                self._next += 1
+            try:
+                self.results[index] = self.fn(*self.parts[index])
+            except BaseException:
+                self.failed = True  # the others stop taking blocks
+                raise
 
 
 def run_blocks(fn, parts, parallel=True):
     """Calls `fn(lo, hi)` for each (lo, hi) of `parts`; returns the results in order.
 
-    The parts are divided into one contiguous group per thread; the calling thread runs
-    the first group. `fn` must only write outputs at rows [lo, hi) of its arrays, and may
-    call BLAS only inside `blas_single()`.
+    Every thread (the calling one included) takes the next block not yet taken, so a
+    thread slowed down (by the host, or by the Python work it does between numpy calls)
+    does fewer blocks instead of keeping the others waiting. Results are stored by block
+    index, so they do not depend on which thread ran which block. `fn` must only write
+    outputs at rows [lo, hi) of its arrays, and may call BLAS only inside `blas_single()`.
     """
     threads = min(num_threads(), len(parts))
     if threads <= 1 or not parallel or getattr(_local, "worker", False):  # nested: inline
-        return _run_group(fn, parts)
-    groups = [parts[len(parts) * i // threads:len(parts) * (i + 1) // threads]
-              for i in range(threads)]
-    futures = [_pool().submit(_run_group, fn, g) for g in groups[1:]]
+        return [fn(lo, hi) for lo, hi in parts]
+    queue = _Queue(fn, parts)
+    futures = [_pool().submit(queue.drain) for _ in range(threads - 1)]
     _local.worker = True  # a run nested in a block stays on its thread
     try:
-        results = _run_group(fn, groups[0])
+        queue.drain()
     finally:
         _local.worker = False
         # wait for every worker before returning or raising: none may still be writing
@@ -171,9 +194,7 @@ def run_blocks(fn, parts, parallel=True):
     for error in errors:
         if error is not None:
             raise error
-    for f in futures:
-        results.extend(f.result())
-    return results
+    return queue.results
 
 
 def run(fn, n, item_bytes, block_bytes=None):

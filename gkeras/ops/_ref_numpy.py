@@ -9,9 +9,9 @@ adjoint passes loop over the kernel taps only (kh*kw or kd*kh*kw iterations,
 each a whole-array strided slice), never over samples or pixels.
 
 Every batch item is independent, so each twin runs as `_cpu_parallel.run` blocks: the
-batch axis cut into one contiguous share per thread (and each share into a few
-cache-sized blocks), every block doing the very same vectorised calls on its slice and
-writing its slice of a preallocated result. The values are those of the one-block
+batch axis cut into cache-sized blocks shared out among the threads, every block doing
+the very same vectorised calls on its slice and writing its slice of a preallocated
+result. The values are those of the one-block
 computation, bit for bit, whatever the number of threads.
 
 Three CPU-only fusions (no CUDA twin; `ops/conv.py` calls them on the CPU) keep a

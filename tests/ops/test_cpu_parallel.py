@@ -6,6 +6,7 @@ threshold) and the results are compared with the same call run as one block.
 """
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -80,6 +81,7 @@ def test_run_returns_block_results_in_order_and_uses_the_threads(forced_parallel
 
     def fn(lo, hi):
         seen.add(threading.get_ident())
+        time.sleep(0.002)  # long enough for every thread to take blocks
         return lo, hi
 
     out = par.run(fn, 50, 1000)
@@ -87,19 +89,34 @@ def test_run_returns_block_results_in_order_and_uses_the_threads(forced_parallel
     assert len(seen) > 1
 
 
-def test_run_waits_for_every_block_before_raising(forced_parallel):
-    done = []
+def test_a_slow_thread_takes_fewer_blocks(forced_parallel):
+    # blocks go to whichever thread is free: one stalled block does not hold back others
+    ran = {}
 
     def fn(lo, hi):
+        ran[lo] = threading.get_ident()
+        time.sleep(0.2 if lo == 0 else 0.002)
+
+    par.run(fn, 30, 1000)
+    stalled = ran[0]
+    assert sum(t == stalled for t in ran.values()) == 1
+
+
+def test_run_waits_for_every_block_before_raising(forced_parallel):
+    started, finished = [], []
+
+    def fn(lo, hi):
+        started.append(lo)
+        time.sleep(0.002)
         if lo == 0:
             raise RuntimeError("block 0")
-        done.append(lo)
+        finished.append(lo)
 
     with pytest.raises(RuntimeError, match="block 0"):
         par.run(fn, 30, 1000)
-    # the calling thread stops at its error; the workers' groups all finished
-    parts = par.blocks(30, 1000, None, par.MIN_BLOCKS)
-    assert sorted(done) == [lo for lo, _ in parts[len(parts) // 3:]]
+    # no block is still running once run raises, and blocks stop being taken
+    assert sorted(finished + [0]) == sorted(started)
+    assert len(started) < len(par.blocks(30, 1000, None, par.MIN_BLOCKS))
 
 
 def test_nested_runs_stay_on_the_worker(forced_parallel):
