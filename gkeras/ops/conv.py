@@ -5,8 +5,8 @@ Native layout is channels-last with Keras's kernel layouts; a convolution is
 gradient is a GEMM followed by `col2im`. The lowering kernels come from
 `kernels_for(xp)`: the numpy twins on the CPU, the CUDA launchers on the GPU
 (same names and signatures, see docs/kernels.md). On the CPU the same products
-run as batch-block fusions that never store the columns (`_ref_numpy.conv_matmul`,
-`conv_kernel_grad`, `col2im_matmul`). `channels_first` is a transpose at the op
+run as batch-block fusions that never store the columns (`_conv_cpu`: `conv_matmul`,
+`conv_backward`, `col2im_matmul`). `channels_first` is a transpose at the op
 boundary. 1-D convolutions are 2-D ones with height 1.
 """
 import numpy
@@ -14,7 +14,7 @@ import numpy
 from ..autograd.function import Function
 from ..backend.config import normalize_data_format
 from ..utils import conv_utils
-from . import _cpu_parallel, _ref_numpy
+from . import _conv_cpu, _cpu_parallel, _ref_numpy
 from .array import reshape
 from ._util import as_tensor
 
@@ -60,12 +60,12 @@ def col2im_of_product(xp, impl, g, wmat, ks, out, spatial, strides, pads, dilati
     """col2im(g @ wmat.T): the input gradient of a convolution (and a transposed one's output).
 
     g (N*prod(out), F), wmat (prod(ks)*C, F) -> (N, *spatial, C). On the CPU the
-    product is accumulated block by block (`_ref_numpy.col2im_matmul`), never building
+    product is accumulated block by block (`_conv_cpu.col2im_matmul`), never building
     the (N*prod(out), prod(ks)*C) columns; on the GPU it is one cuBLAS GEMM and the
     gathering col2im kernel.
     """
     if impl is _ref_numpy:
-        return _ref_numpy.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations)
+        return _conv_cpu.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dilations)
     ks, out = tuple(ks), tuple(out)
     n, c = g.shape[0] // int(numpy.prod(out)), wmat.shape[0] // int(numpy.prod(ks))
     cols = xp.matmul(g, wmat.T).reshape((n,) + out + ks + (c,))  # (N, *out, *ks, C)
@@ -77,9 +77,9 @@ class Conv(Function):
 
     An optional third input, a bias (out,), is added to the output channels, and with
     `relu` the plain relu follows: on the CPU block by block right after each block's
-    GEMM, while it is in cache (and in the backward the relu's mask and the bias
-    gradient are taken block by block with the kernel gradient), sparing separate
-    BiasAdd and ReLU passes over the output. Values and gradients are those of
+    GEMM, while it is in cache (and the backward takes relu's mask, the kernel, bias and
+    input gradients block by block in one pass), sparing separate BiasAdd and ReLU
+    passes over the output. Values and gradients are those of
     `relu(bias_add(conv(x, w), b))`, bit for bit.
     """
 
@@ -100,8 +100,8 @@ class Conv(Function):
             # columns built and multiplied block by block in cache, never stored: the
             # kernel gradient builds them again from x
             self.x, self.cols = x, None
-            y = _ref_numpy.conv_matmul(x, self.wmat, w.shape[:nd], self.strides, self.pads,
-                                       self.dilations, self.out, b, self.relu)
+            y = _conv_cpu.conv_matmul(x, self.wmat, w.shape[:nd], self.strides, self.pads,
+                                      self.dilations, self.out, b, self.relu)
         else:
             cols = im2col(impl, x, w.shape[:nd], self.strides, self.pads, self.dilations,
                           self.out)  # (N, *out, *ks, C)
@@ -118,34 +118,26 @@ class Conv(Function):
     def backward(self, xp, gy):
         gy = to_channels_last(xp, gy) if self.channels_first else xp.ascontiguousarray(gy)
         gy2 = gy.reshape(-1, gy.shape[-1])  # (N*prod(out), F)
-        gw = gb = None
         need_gb = self.has_bias and self.needs_input_grad[2]
-        cpu = self.impl is _ref_numpy
-        if self.needs_input_grad[1] and cpu:
-            grads = _ref_numpy.conv_kernel_grad(self.x, gy2, self.w_shape[:-2], self.strides,
-                                                self.pads, self.dilations, self.out,
-                                                with_bias=need_gb, relu_y=self.y)
-            grads = grads if isinstance(grads, tuple) else (grads,)
-            gw = grads[0]
-            gb = grads[1] if need_gb else None
+        if self.impl is _ref_numpy:  # every gradient in one pass over batch blocks
+            gx, gw, gb = _conv_cpu.conv_backward(
+                self.x, gy2, self.wmat, self.w_shape[:-2], self.strides, self.pads,
+                self.dilations, self.out, self.x_shape[1:-1], self.needs_input_grad[0],
+                self.needs_input_grad[1], need_gb, self.y)
+        else:
             if self.relu:
-                gy2 = grads[-1]  # masked by relu's derivative
-        elif self.relu:
-            gy2 = (_ref_numpy.relu_mask(gy2, self.y) if cpu
-                   else gy2 * (self.y > 0).astype(gy2.dtype))
-        if self.needs_input_grad[1] and gw is None:
-            gw = xp.matmul(self.cols.T, gy2)
+                gy2 = gy2 * (self.y > 0).astype(gy2.dtype)
+            gw = xp.matmul(self.cols.T, gy2) if self.needs_input_grad[1] else None
+            gb = gy2.sum(axis=0) if need_gb else None
+            gx = None
+            if self.needs_input_grad[0]:
+                gx = col2im_of_product(xp, self.impl, gy2, self.wmat, self.w_shape[:-2],
+                                       gy.shape[1:-1], self.x_shape[1:-1], self.strides,
+                                       self.pads, self.dilations)
         if gw is not None:
             gw = gw.reshape(self.w_shape)  # (*ks, C, F)
-        if need_gb and gb is None:
-            gb = _ref_numpy.channel_sums(gy2) if cpu else gy2.sum(axis=0)
-        gx = None
-        if self.needs_input_grad[0]:
-            gx = col2im_of_product(xp, self.impl, gy2, self.wmat, self.w_shape[:-2],
-                                   gy.shape[1:-1], self.x_shape[1:-1], self.strides,
-                                   self.pads, self.dilations)
-            if self.channels_first:
-                gx = to_channels_first(xp, gx)
+        if gx is not None and self.channels_first:
+            gx = to_channels_first(xp, gx)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 

@@ -16,7 +16,7 @@ Output channels are ordered as TensorFlow's: channel `c * depth_multiplier + m`.
 A separable convolution is the depthwise one followed by a 1x1 convolution, done as
 one GEMM (`z @ pointwise`) inside the same op, so its gradient needs no extra copy.
 
-CPU fusion (as `_ref_numpy.col2im_matmul` for convolutions): on numpy the columns are
+CPU fusion (as `_conv_cpu.col2im_matmul` for convolutions): on numpy the columns are
 never materialised; each tap reads a strided view of the zero-padded input directly
 (T times less memory, about 3x faster), and the input gradient is accumulated tap by
 tap into the padded buffer. Same arithmetic, same order of the tap sums as the

@@ -287,23 +287,6 @@ def test_conv_relu_without_bias_frozen_kernel_1d_and_3d():
                     [_x((2, 3, 4, 3, 2)), _x((2, 2, 2, 2, 3), seed=1), _x((3,), seed=2)])
 
 
-@pytest.mark.parametrize("c,f", [(3, 4), (4, 3), (4, 4)])
-def test_stride1_input_gradient_equals_col2im_of_the_product(c, f):
-    # the stride-1 input gradient runs as a convolution of g with the flipped kernel
-    # (f <= c) or as shifted adds of one channels-major product (f > c)
-    rng = np.random.default_rng(0)
-    for spatial, ks, pads, dil, out in [((7, 6), (3, 3), (0, 0), (1, 1), (5, 4)),
-                                        ((7, 6), (3, 2), (1, 0), (1, 1), (7, 5)),
-                                        ((8, 8), (3, 3), (2, 1), (2, 1), (8, 6)),
-                                        ((5, 5), (1, 1), (0, 0), (1, 1), (5, 5))]:
-        g = rng.standard_normal((2 * out[0] * out[1], f))
-        wmat = rng.standard_normal((ks[0] * ks[1] * c, f))
-        got = _ref_numpy.col2im_matmul(g, wmat, ks, out, spatial, (1, 1), pads, dil)
-        cols = (g @ wmat.T).reshape((2,) + out + ks + (c,))
-        want = _ref_numpy.col2im_2d(cols, *spatial, 1, 1, *pads, *dil)
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-
-
 def test_conv_bias_errors():
     x, w = _x((2, 5, 5, 3)), _x((3, 3, 3, 4))
     with pytest.raises(ValueError, match=r"bias must have shape \(filters,\) = \(4,\)"):

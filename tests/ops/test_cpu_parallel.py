@@ -13,6 +13,7 @@ import pytest
 
 from gkeras import ops
 from gkeras.autograd import Tape, Variable, as_tensor
+from gkeras.ops import _conv_cpu as C
 from gkeras.ops import _cpu_parallel as par
 from gkeras.ops import _ref_numpy as R
 
@@ -25,7 +26,7 @@ def forced_parallel(monkeypatch):
     monkeypatch.setattr(par, "GEMM_BLOCK_BYTES", 2048)
     monkeypatch.setattr(par, "GEMM_MIN_FLOPS", 0)
     monkeypatch.setattr(R, "_COPY_BLOCK_BYTES", 2048)
-    monkeypatch.setattr(R, "_GEMM_BLOCK_BYTES", 2048)
+    monkeypatch.setattr(C, "_GEMM_BLOCK_BYTES", 2048)
     par.set_num_threads(3)
     yield
     par.set_num_threads(None)
@@ -36,14 +37,14 @@ def _serial(fn, *args):
     saved = par.num_threads()
     par.set_num_threads(1)
     try:
-        old = (par.BLOCK_BYTES, par.GEMM_BLOCK_BYTES, R._COPY_BLOCK_BYTES, R._GEMM_BLOCK_BYTES)
+        old = (par.BLOCK_BYTES, par.GEMM_BLOCK_BYTES, R._COPY_BLOCK_BYTES, C._GEMM_BLOCK_BYTES)
         par.BLOCK_BYTES = par.GEMM_BLOCK_BYTES = 1 << 60
-        R._COPY_BLOCK_BYTES = R._GEMM_BLOCK_BYTES = 1 << 60
+        R._COPY_BLOCK_BYTES = C._GEMM_BLOCK_BYTES = 1 << 60
         try:
             return fn(*args)
         finally:
             (par.BLOCK_BYTES, par.GEMM_BLOCK_BYTES, R._COPY_BLOCK_BYTES,
-             R._GEMM_BLOCK_BYTES) = old
+             C._GEMM_BLOCK_BYTES) = old
     finally:
         par.set_num_threads(saved)
 
@@ -219,10 +220,10 @@ def test_col2im_matmul_in_blocks(forced_parallel, shape, ks, strides, pads, dil,
     cols = (g @ wmat.T).reshape((n,) + out + ks + (c,))
     col2im = R.col2im_2d if len(ks) == 2 else R.col2im_3d
     expected = col2im(cols, *spatial, *strides, *pads, *dil)
-    got = R.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dil)
+    got = C.col2im_matmul(g, wmat, ks, out, spatial, strides, pads, dil)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     assert got.flags.c_contiguous
-    np.testing.assert_allclose(_serial(R.col2im_matmul, g, wmat, ks, out, spatial, strides,
+    np.testing.assert_allclose(_serial(C.col2im_matmul, g, wmat, ks, out, spatial, strides,
                                        pads, dil), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -238,11 +239,11 @@ def test_conv_fusions_in_blocks_are_bit_identical(forced_parallel, shape, ks, st
     wmat = rng.standard_normal((int(np.prod(ks)) * shape[-1], 2))
     bias = rng.standard_normal(2)
     args = (x, wmat, ks, strides, pads, dil, out, bias, True)
-    y = R.conv_matmul(*args)
-    _same(y, _serial(R.conv_matmul, *args))
+    y = C.conv_matmul(*args)
+    _same(y, _serial(C.conv_matmul, *args))
     g = rng.standard_normal(y.shape)
-    kargs = (x, g, ks, strides, pads, dil, out, True, y)
-    _same(R.conv_kernel_grad(*kargs), _serial(R.conv_kernel_grad, *kargs))
+    bargs = (x, g, wmat, ks, strides, pads, dil, out, shape[1:-1], True, True, True, y)
+    _same(C.conv_backward(*bargs), _serial(C.conv_backward, *bargs))
 
 
 POOLS = [  # shape, ks, strides, pads, out
