@@ -6,6 +6,7 @@ from .core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,  # noqa
                    RepeatVector, Reshape)
 from .embeddings import Embedding  # noqa: F401
 from .normalization import BatchNormalization, SyncBatchNormalization  # noqa: F401
+from . import experimental  # noqa: F401  (tf.keras's layers.experimental path)
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: F401
                     Subtract, add, average, concatenate, dot, maximum, minimum, multiply,
                     subtract)

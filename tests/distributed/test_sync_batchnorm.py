@@ -215,3 +215,11 @@ def test_process_sync_group_one_replica_per_process():
     np.testing.assert_allclose(out, ref(x, training=True).numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(sync.moving_variance.numpy(), ref.moving_variance.numpy(),
                                rtol=1e-6)
+
+
+def test_tf_keras_experimental_path():
+    # tf.keras 2.x code writes keras.layers.experimental.SyncBatchNormalization
+    layer = keras.layers.experimental.SyncBatchNormalization(momentum=0.9)
+    assert type(layer) is keras.layers.SyncBatchNormalization
+    from gkeras.layers.experimental import SyncBatchNormalization
+    assert SyncBatchNormalization is keras.layers.SyncBatchNormalization
