@@ -181,9 +181,15 @@ class Optimizer:
         if not pairs:
             return self.iterations
         self.build([v for _, v in pairs])
+        missing = [v.name for g, v in pairs if g is None]
         pairs = [(g, v) for g, v in pairs if g is not None]
         if not pairs:
-            raise ValueError("%s: no gradients provided for any variable." % self.name)
+            raise ValueError("%s: no gradients provided for any variable: %s."
+                             % (self.name, missing))
+        if missing:  # tf-keras's warning, word for word
+            warnings.warn("Gradients do not exist for variables %s when minimizing the loss. "
+                          "If you're using `model.compile()`, did you forget to provide a "
+                          "`loss` argument?" % (missing,), UserWarning, stacklevel=2)
         grads = self._clip([g for g, _ in pairs])
         step = self._host_step()
         xp = _xp.xp()

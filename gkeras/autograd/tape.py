@@ -45,22 +45,32 @@ class Tape:
         """Appends one op; called by `Function.apply`."""
         self.records.append((function, inputs, outputs))
 
-    def gradient(self, target, sources, output_gradient=None):
+    def gradient(self, target, sources, output_gradient=None, unconnected_gradients="none"):
         """Gradients of `target` with respect to each of `sources`.
 
         Args:
             target: a Tensor produced while this tape was open.
             sources: list of Tensors (usually Variables).
             output_gradient: seed gradient; defaults to ones like `target`.
+            unconnected_gradients: what a source that does not influence the target
+                gets, as in TensorFlow's GradientTape: "none" (None, the default: Keras's
+                optimizers then skip the variable) or "zero" (zeros of its shape).
 
         Returns:
-            A list of arrays aligned with `sources`; zeros where a source does
-            not influence the target.
+            A list aligned with `sources`: arrays, and None (or zeros) for sources the
+            target does not depend on.
         """
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError("unconnected_gradients must be 'none' or 'zero', got %r"
+                             % (unconnected_gradients,))
         xp = _xp.xp()
+
+        def unconnected(s):
+            return None if unconnected_gradients == "none" else xp.zeros_like(s.data)
+
         needed = self._tensors_depending_on(sources)
         if id(target) not in needed:
-            return [xp.zeros_like(s.data) for s in sources]
+            return [unconnected(s) for s in sources]
         seed = output_gradient if output_gradient is not None else xp.ones_like(target.data)
         grads = {id(target): seed}
         keep = {id(s) for s in sources}
@@ -81,7 +91,7 @@ class Tape:
                     continue
                 key = id(x)
                 grads[key] = gx if key not in grads else grads[key] + gx
-        return [grads[id(s)] if id(s) in grads else xp.zeros_like(s.data) for s in sources]
+        return [grads[id(s)] if id(s) in grads else unconnected(s) for s in sources]
 
     def _tensors_depending_on(self, sources):
         """ids of tensors whose value depends on any of `sources`."""

@@ -235,7 +235,9 @@ class DataParallelModel(Model):
                      else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
                      ).astype(_flat_dtype(mine), copy=False)
                     for g, w in zip(grads, mine)]) if mine else xp.zeros(0, "float32")
-                return flat, self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
+                connected = [g is not None for g in grads]
+                return flat, self._batch_logs(total, per_output, y_pred, ys_r, sws_r), \
+                    connected
 
         for rank in range(comm.size):
             with comm.device_scope(rank):
@@ -251,14 +253,18 @@ class DataParallelModel(Model):
                 results = [replica_step(ranks[0])]
         else:
             results = [replica_step(rank) for rank in ranks]
-        for rank, (flat, rank_logs) in zip(ranks, results):
+        for rank, (flat, rank_logs, _) in zip(ranks, results):
             flats[rank] = flat
             logs += rank_logs
+        # every replica runs the same graph: one replica's None gradients (weights the
+        # loss does not depend on) are everyone's, and the optimizers skip them
+        connected = results[0][2]
         comm.allreduce_sum(flats)
         ranks = [0] if getattr(self, "_broadcast_updates", False) else range(comm.size)
         for rank in ranks:
             with comm.device_scope(rank):
                 grads = _unflatten(flats[rank], per_rank[rank])
+                grads = [g if c else None for g, c in zip(grads, connected)]
                 opts[rank].apply_gradients(zip(grads, per_rank[rank]))
         if getattr(self, "_broadcast_updates", False):
             self._broadcast_weights(weights)

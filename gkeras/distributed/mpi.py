@@ -227,10 +227,16 @@ class DistributedModel(Model):
             flat = _flatten_grads(grads, weights, share)
             logs = self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
         else:
-            flat = xp.zeros(size, dtype=_flat_dtype(weights))
+            flat = xp.zeros(size + len(weights), dtype=_flat_dtype(weights))
         if size:
+            # one more value per weight: 1 where this rank's loss depends on it (a rank
+            # with no sample knows nothing); summed, > 0 marks the weights that get a
+            # gradient, and the optimizer skips the others, as without MPI
             self._comm.allreduce_sum([flat])
-            self.optimizer.apply_gradients(zip(_unflatten(flat, weights), weights))
+            grads = _unflatten(flat[:size], weights)
+            connected = flat[size:] > 0
+            self.optimizer.apply_gradients(
+                zip([g if c else None for g, c in zip(grads, connected)], weights))
         ids = {id(w) for w in weights}
         state = [w for w in self._template.weights if not w.trainable or id(w) not in ids]
         _broadcast_variables(self._comm, state, 0)
@@ -269,7 +275,7 @@ class DistributedModel(Model):
                     xs, ys, sws, start, stop, training=True)
             grads = tape.gradient(total, weights, xp.full_like(total.data, share))
         if empty:  # the empty slice's loss is 0/0: it adds no log and zero gradients
-            return xp.zeros(_flat_size(weights), dtype=_flat_dtype(weights)), []
+            return xp.zeros(_flat_size(weights) + len(weights), dtype=_flat_dtype(weights)), []
         flat = _flatten_grads(grads, weights, 1.0)
         return flat, self._batch_logs(total, per_output, y_pred, ys_r, sws_r)
 
@@ -350,12 +356,15 @@ def _broadcast_variables(comm, variables, root):
 
 
 def _flatten_grads(grads, weights, share):
-    """`grads` (None: zero) times `share`, packed into one flat buffer."""
+    """`grads` (None: zero) times `share`, packed into one flat buffer, followed by one
+    value per weight: 1 where its gradient exists, 0 where it is None."""
     xp = _xp.xp()
     if not weights:
         return xp.zeros(0, "float32")
+    dtype = _flat_dtype(weights)
     return xp.concatenate([
         (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
          else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
-         ).astype(_flat_dtype(weights), copy=False)
-        for g, w in zip(grads, weights)])
+         ).astype(dtype, copy=False)
+        for g, w in zip(grads, weights)]
+        + [xp.asarray([g is not None for g in grads], dtype=dtype)])

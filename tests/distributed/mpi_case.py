@@ -6,11 +6,24 @@ import numpy as np
 import gkeras as keras
 
 
+class WithUnusedWeight(keras.layers.Layer):
+    """Identity with a trainable weight the loss never depends on: its gradient is None,
+    and the optimizer must skip it (weight decay included), as tf-keras does."""
+
+    def build(self, input_shape):
+        self.unused = self.add_weight("unused", (3,), initializer="ones")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        return inputs
+
+
 def build(seed=0):
     keras.utils.set_random_seed(seed)
     return keras.models.Sequential([
         keras.layers.Dense(6, activation="tanh", input_shape=(5,),
                            kernel_regularizer=keras.regularizers.l2(1e-3)),
+        WithUnusedWeight(),
         keras.layers.Dense(3, activation="softmax")])
 
 
@@ -24,8 +37,8 @@ def data(n=21, seed=1):
 
 def train(model, x, y, w, workdir):
     """Batches of 5 of 21 samples: uneven slices over 2 ranks, a last batch of 1."""
-    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="categorical_crossentropy",
-                  metrics=["acc"])
+    model.compile(optimizer=keras.optimizers.Adam(0.05, weight_decay=0.1),
+                  loss="categorical_crossentropy", metrics=["acc"])
     cbs = [keras.callbacks.ModelCheckpoint(os.path.join(workdir, "ckpt.h5")),
            keras.callbacks.CSVLogger(os.path.join(workdir, "log.csv"))]
     history = model.fit(x, y, sample_weight=w, batch_size=5, epochs=3, shuffle=True,

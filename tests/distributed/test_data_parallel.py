@@ -132,3 +132,29 @@ def test_a_step_queues_every_replica_with_no_host_copy_before_the_allreduce(monk
     par.predict(x, batch_size=12)
     assert events[:devices] == [("forward", r) for r in range(devices)]
     assert "host" in events[devices:]
+
+
+@pytest.mark.parametrize("devices", [2, 3])
+def test_weights_without_gradient_are_skipped_on_every_replica(devices):
+    # a weight the loss does not depend on gets no gradient on any replica: the
+    # optimizers skip it (no weight decay either), as on one device and in tf-keras
+    from .mpi_case import WithUnusedWeight, build
+    x, y, _ = _data(n=12)
+
+    def fit(model):
+        model.compile(optimizer=keras.optimizers.Adam(0.05, weight_decay=0.1),
+                      loss="categorical_crossentropy")
+        with pytest.warns(UserWarning, match="Gradients do not exist"):
+            model.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0)
+
+    ref = build()
+    fit(ref)
+    tmpl = build()
+    with keras.utils.custom_object_scope({"WithUnusedWeight": WithUnusedWeight}):
+        par = DataParallelModel(tmpl, InProcessCommunicator(devices))  # clones replicas
+    fit(par)
+    assert isinstance(tmpl.layers[1], WithUnusedWeight)
+    np.testing.assert_array_equal(tmpl.layers[1].get_weights()[0], np.ones(3))
+    for a, b in zip(ref.get_weights(), tmpl.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert par.replicas_in_sync()

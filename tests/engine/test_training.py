@@ -549,3 +549,37 @@ def test_recompile_after_trainable_change_freezes(rng):
     model.fit(x, y, verbose=0)
     for a, b in zip(frozen, model.layers[0].get_weights()):
         numpy.testing.assert_array_equal(a, b)
+
+
+class WithUnusedWeight(Layer):
+    """Identity with a trainable weight the loss never depends on."""
+
+    def build(self, input_shape):
+        self.unused = self.add_weight("unused", (3,), initializer="ones")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        return inputs
+
+
+def test_weights_the_loss_does_not_depend_on_are_skipped_with_tf_keras_warning(rng):
+    # tf-keras 2.21: the variable keeps its value even with weight decay (its gradient
+    # is None and the optimizer filters it out), its slots still exist, and it warns
+    model = gkeras.Sequential([layers.Dense(4, input_shape=(5,)), WithUnusedWeight(),
+                               layers.Dense(2)])
+    model.compile(optimizer=optimizers.Adam(0.05, weight_decay=0.1), loss="mse")
+    x, y = rng.random((8, 5)).astype("float32"), rng.random((8, 2)).astype("float32")
+    kernel = model.layers[0].get_weights()[0]
+    with pytest.warns(UserWarning, match=re.escape(
+            "Gradients do not exist for variables ['with_unused_weight/unused:0'] when "
+            "minimizing the loss. If you're using `model.compile()`, did you forget to "
+            "provide a `loss` argument?")):
+        model.fit(x, y, epochs=2, verbose=0)
+    numpy.testing.assert_array_equal(model.layers[1].get_weights()[0], numpy.ones(3))
+    assert not numpy.array_equal(model.layers[0].get_weights()[0], kernel)
+    assert len(model.optimizer.weights) == 1 + 2 * 5  # iterations; m and v of each weight
+    # no weight at all has a gradient: tf-keras's error
+    frozen = gkeras.Sequential([WithUnusedWeight(input_shape=(3,))])
+    frozen.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="no gradients provided for any variable"):
+        frozen.train_on_batch(numpy.ones((2, 3)), numpy.ones((2, 3)))
