@@ -1,5 +1,7 @@
 """Layer: weights, lazy build, symbolic vs eager calls, config and naming."""
+import contextlib
 import inspect
+import threading
 
 import numpy
 
@@ -41,6 +43,41 @@ class InputSpec:
 # losses of the previous one); user: calls made through `Layer.__call__`, i.e. by the
 # user or by a model called by the user, as opposed to `K.function`'s graph evaluation.
 _CALL_STATE = {"depth": 0, "user": 0}
+
+# The weight values layers may still create on this thread (`weight_budget`), or None.
+_budget = threading.local()
+
+
+@contextlib.contextmanager
+def weight_budget(values, source):
+    """Caps the weight values `add_weight` may create (on this thread) at `values`.
+
+    A model rebuilt from a file's config cannot legitimately need more weight values
+    than the file stores; a corrupt or hostile config asking for a huge layer is refused
+    with a clear error before its memory is allocated. `source` names the file.
+    """
+    outer = getattr(_budget, "state", None)
+    _budget.state = {"left": int(values), "limit": int(values), "source": source}
+    try:
+        yield
+    finally:
+        _budget.state = outer
+
+
+def _spend_budget(layer, name, shape):
+    state = getattr(_budget, "state", None)
+    if state is None:
+        return
+    size = 1
+    for d in shape:
+        size *= max(d, 0)
+    if size > state["left"]:
+        raise ValueError(
+            "Layer %r asks for a weight %r of shape %s (%d values), but the model in %s "
+            "may hold at most %d weight values in all (what its weights store): the config "
+            "does not match the saved weights (a corrupt or hostile file?)."
+            % (layer.name, name, shape, size, state["source"], state["limit"]))
+    state["left"] -= size
 
 
 class outer_call:
@@ -135,6 +172,7 @@ class Layer:
             constraint: projection applied after each optimizer update.
         """
         shape = tuple(int(d) for d in shape)
+        _spend_budget(self, name, shape)
         dtype = numpy.dtype(dtype or self.dtype)
         init = initializers.get(initializer or ("glorot_uniform" if dtype.kind == "f" else "zeros"))
         value = numpy.asarray(init(shape, dtype=dtype))

@@ -187,6 +187,31 @@ def read_dataset(dset, expected_shape=None, what="weight"):
     return numpy.asarray(dset[()])
 
 
+# Weight values a model rebuilt from a file may create beyond what the file stores
+# (`weight_budget_of`); and the most a stored dataset is trusted to be compressed.
+WEIGHT_BUDGET_SLACK = 1 << 20
+_MAX_COMPRESSION = 64
+
+
+def weight_budget_of(group):
+    """The weight values a model rebuilt from a file holding `group` may create.
+
+    The values its datasets store, plus `WEIGHT_BUDGET_SLACK`: a dataset counts its
+    declared size only as far as the bytes the file allocates to it could hold (at up to
+    64x compression), so a small file declaring huge empty datasets buys no budget.
+    """
+    total = [WEIGHT_BUDGET_SLACK]
+
+    def visit(_, obj):
+        if isinstance(obj, _h5py().Dataset):
+            declared = int(obj.size)
+            allocated = int(obj.id.get_storage_size()) * _MAX_COMPRESSION
+            total[0] += min(declared, allocated // max(obj.dtype.itemsize, 1))
+
+    group.visititems(visit)
+    return total[0]
+
+
 def load_weights_from_group(group, layers, top_level_weights=None):
     """Topological loading: the i-th layer with weights gets the i-th saved layer's weights.
 
@@ -481,6 +506,7 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     """Rebuilds, fills and (optionally) compiles a model saved by `save_model_to_hdf5`
     or by Keras (tf-keras, Keras 2.x)."""
     from . import saving_utils, serialization
+    from ..engine.base_layer import weight_budget
     name = getattr(filepath, "filename", filepath)
     with open_for_reading(filepath) as f:
         model_config = read_string_attribute(f, "model_config")
@@ -489,10 +515,12 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
                 "No model config found in the file at %r: it holds no `model_config` attribute "
                 "(a weights-only file? load those with `model.load_weights`)." % (name,))
         model_config = serialization.decode_json(model_config, "model_config")
-        model = serialization.model_from_file_config(model_config, custom_objects, safe_mode)
         if "model_weights" not in f:
             raise ModelFileError("The file %r has a model config but no `model_weights` group."
                                  % (name,))
+        with weight_budget(weight_budget_of(f["model_weights"]), repr(name)):
+            model = serialization.model_from_file_config(model_config, custom_objects,
+                                                         safe_mode)
         load_weights_from_group(f["model_weights"], model.layers,
                                 list(model._trainable_weights)
                                 + list(model._non_trainable_weights))

@@ -24,7 +24,8 @@ import re
 import warnings
 import zipfile
 
-from .hdf5_format import (ModelFileError, _h5py, atomic_write, dumps, read_dataset)
+from .hdf5_format import (ModelFileError, _h5py, atomic_write, dumps, read_dataset,
+                          weight_budget_of)
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -320,22 +321,26 @@ def _open_weights(zf):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuilds, fills and compiles a model from a `.keras` archive."""
     from . import saving_utils, serialization
+    from ..engine.base_layer import weight_budget
     with _open_zip(filepath) as zf:
         text = _read_member(zf, CONFIG_FILENAME, MAX_CONFIG_BYTES)
         config = serialization.decode_json(text, CONFIG_FILENAME)
         if not isinstance(config, dict):
             raise ModelFileError("%s holds %s, not a model." % (CONFIG_FILENAME,
                                                                type(config).__name__))
-        model = serialization.model_from_file_config(
-            {"class_name": config.get("class_name"), "config": config.get("config")},
-            custom_objects, safe_mode)
-        build = config.get("build_config")
-        if not model.built and isinstance(build, dict) and build.get("input_shape"):
-            model.build(tuple(build["input_shape"]))
-        compile_cfg = config.get("compile_config") if compile else None
-        if compile_cfg:
-            saving_utils.compile_from_training_config(model, compile_cfg, custom_objects)
         with _open_weights(zf) as h5:
+            # the weights are counted first: the config may not ask for more
+            with weight_budget(weight_budget_of(h5), repr(getattr(filepath, "name",
+                                                                  filepath))):
+                model = serialization.model_from_file_config(
+                    {"class_name": config.get("class_name"), "config": config.get("config")},
+                    custom_objects, safe_mode)
+                build = config.get("build_config")
+                if not model.built and isinstance(build, dict) and build.get("input_shape"):
+                    model.build(tuple(build["input_shape"]))
+            compile_cfg = config.get("compile_config") if compile else None
+            if compile_cfg:
+                saving_utils.compile_from_training_config(model, compile_cfg, custom_objects)
             read_weights(h5, model)
             if compile_cfg:
                 read_optimizer(h5, model)

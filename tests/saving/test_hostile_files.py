@@ -329,3 +329,58 @@ def test_load_weights_errors_name_the_file(good_file):
                               L.BatchNormalization(), L.Dense(2)])
     with pytest.raises(ValueError, match="broken.h5.*dense"):
         model.load_weights(str(path))
+
+
+# ------------------------------------------------------------------ configs asking for huge layers
+def _huge_config(good_file):
+    """The good file's model config with its first Dense asking for 10**9 units."""
+    with h5py.File(good_file, "r") as f:
+        config = json.loads(f.attrs["model_config"])
+    config["config"]["layers"][-3]["config"]["units"] = 10 ** 9
+    assert config["config"]["layers"][-3]["class_name"] == "Dense"
+    return config
+
+
+def test_a_config_asking_for_more_weights_than_the_file_holds_allocates_nothing(good_file,
+                                                                               tmp_path):
+    # 4 x 10**9 float32 values would be 16 GB: refused before any of it is allocated
+    config = _huge_config(good_file)
+    message = _load_fails(_with_config(good_file, "huge.h5", config),
+                          "asks for a weight 'kernel' of shape \\(4, 1000000000\\)")
+    assert "corrupt or hostile" in message
+    with zipfile.ZipFile(tmp_path / "good.keras") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    keras_config = json.loads(members["config.json"])
+    keras_config["config"]["layers"][1]["config"]["units"] = 10 ** 9
+    assert keras_config["config"]["layers"][1]["class_name"] == "Dense"
+    _load_fails(_archive(tmp_path, "huge.keras",
+                         dict(members, **{"config.json": json.dumps(keras_config)})),
+                "asks for a weight")
+
+
+def test_huge_declared_but_empty_datasets_buy_no_weight_budget(good_file):
+    # a small file may declare datasets of any size without storing them; they must not
+    # let the config ask for that much memory
+    def declare_huge(f):
+        f["model_weights"].create_dataset("padding", shape=(10 ** 6, 10 ** 4),
+                                          dtype="float32", chunks=(1000, 100))
+
+    config = _huge_config(good_file)
+    path = _copy_with(good_file, "declared.h5", declare_huge)
+    with h5py.File(path, "r+") as f:
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+    assert os.path.getsize(path) < 10 ** 6
+    _load_fails(path, "asks for a weight")
+
+
+def test_weight_budget_is_what_the_weights_store(good_file):
+    from gkeras.engine.base_layer import weight_budget
+    with h5py.File(good_file, "r") as f:
+        budget = hdf5_format.weight_budget_of(f["model_weights"])
+    stored = 4 * 6 + 6 + 4 * 6 + 6 * 2 + 2  # dense, batch norm (4 vectors), dense_1
+    assert budget == stored + hdf5_format.WEIGHT_BUDGET_SLACK
+    with weight_budget(stored, "'a file'"):
+        keras.Sequential([L.Dense(6, input_shape=(4,)), L.BatchNormalization(), L.Dense(2)])
+        with pytest.raises(ValueError, match="at most 68 weight values"):
+            L.Dense(1).build((None, 1))
+    L.Dense(10 ** 3).build((None, 10 ** 3))  # outside a load: no budget
