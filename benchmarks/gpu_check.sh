@@ -3,9 +3,12 @@
 # h5py, pytest and PyTorch preinstalled; nothing can be downloaded there). Runs gkeras
 # from this source tree, in under 5 minutes:
 #   1. versions and the device gkeras selects,
-#   2. every `gpu`-marked test (each CUDA kernel against its numpy twin, determinism),
+#   2. every `gpu`-marked test (each CUDA kernel against its numpy twin, determinism,
+#      training on CuPy equal to numpy, save on GPU / load on CPU and back, NCCL on one
+#      device, multi_gpu_model(gpus=1)),
 #   3. a short mnist-style CNN fit on the GPU (loss must fall),
-#   4. the kernel benchmark against PyTorch's cuDNN (benchmarks/gpu_kernels.py).
+#   4. data-parallel scaling with multi_gpu_model over the GPUs there are (NCCL),
+#   5. the kernel benchmark against PyTorch's cuDNN (benchmarks/gpu_kernels.py).
 # Usage, from the repository root:  bash benchmarks/gpu_check.sh [OUT_DIR]
 # Output goes to stdout and, when OUT_DIR is given, to OUT_DIR/gpu_check.log plus the
 # benchmark's JSON. Exit status is non-zero if any step failed.
@@ -59,6 +62,9 @@ loss = hist.history["loss"]
 print("loss", [round(v, 4) for v in loss])
 assert loss[-1] < loss[0], "loss did not fall on the GPU"
 PY
+
+echo "== data-parallel scaling (multi_gpu_model, NCCL; MPI is skipped without mpiexec)"
+timeout 90 python3 benchmarks/scaling.py --quick || status=1
 
 echo "== kernel benchmark (gkeras vs PyTorch cuDNN)"
 json_arg=()
