@@ -84,9 +84,7 @@ class _RowShift:
             strides=(st[0], st[1]) + tuple(a * s for a, s in zip(sp, self.strides[1:]))
             + tuple(a * d for a, d in zip(sp, self.dilations[1:])) + (st[-1],),
             writeable=False)
-        cols = numpy.empty(view.shape, dtype=xb.dtype)
-        numpy.copyto(cols, view)
-        return cols.reshape(-1, self.width)
+        return numpy.ascontiguousarray(view).reshape(-1, self.width)
 
     def on_output(self, a, b):
         """(b*out0*R, F) output rows viewed as (b, out0, R, F)."""
@@ -95,6 +93,12 @@ class _RowShift:
     def on_grid(self, a, b):
         """(b*P*R, F) grid rows viewed as (b, P, R, F)."""
         return a.reshape(b, self.grid, self.positions, a.shape[-1])
+
+
+def _columns(xb, ks, strides, pads, dilations, out):
+    """im2col of block xb, (b*prod(out), prod(ks)*C): a copy of `_windows`'s view."""
+    view = _windows(xb, ks, strides, pads, dilations, out)
+    return numpy.ascontiguousarray(view).reshape(-1, int(numpy.prod(ks)) * xb.shape[-1])
 
 
 def _epilogue(yb, bias, relu):
@@ -139,10 +143,7 @@ def _forward_kernel(shape, dtype, wmat, ks, strides, pads, dilations, out, bias,
         return shifted, (grid * (plan.width + 2 * f) + sample) * itemsize
 
     def plain(xb, yb):
-        cols = numpy.empty((xb.shape[0],) + tuple(out) + tuple(ks) + (shape[-1],),
-                           dtype=xb.dtype)
-        numpy.copyto(cols, _windows(xb, ks, strides, pads, dilations, out))
-        numpy.matmul(cols.reshape(-1, wmat.shape[0]), wmat, out=yb)
+        numpy.matmul(_columns(xb, ks, strides, pads, dilations, out), wmat, out=yb)
         _epilogue(yb, bias, relu)
 
     return plain, (rows * (wmat.shape[0] + f) + sample) * itemsize
@@ -173,10 +174,7 @@ def _kernel_grad_kernel(shape, dtype, ks, strides, pads, dilations, out, f):
                          + sample) * itemsize
 
     def plain(xb, gb):
-        cols = numpy.empty((xb.shape[0],) + tuple(out) + tuple(ks) + (shape[-1],),
-                           dtype=xb.dtype)
-        numpy.copyto(cols, _windows(xb, ks, strides, pads, dilations, out))
-        return numpy.matmul(cols.reshape(-1, k).T, gb)
+        return numpy.matmul(_columns(xb, ks, strides, pads, dilations, out).T, gb)
 
     return plain, (rows * (k + f) + sample) * itemsize
 
