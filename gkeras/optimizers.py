@@ -145,23 +145,25 @@ class Optimizer:
 
     lr = learning_rate
 
-    def _host_lr(self):
-        data = self._learning_rate.data
+    def _host_value(self, variable, cache, convert):
+        """`convert(variable's value)`, read from the device only when its array changed.
+
+        On a GPU, reading a value waits for the device: it is read again only after
+        assign() / K.set_value / an update, which replace the array. `cache` names the
+        (array read, value) attribute.
+        """
+        data = variable.data
         if isinstance(data, (numpy.ndarray, numpy.generic)):
-            return float(data)
-        # on a GPU, reading the value waits for the device: read it again only after
-        # assign() / K.set_value, which replace the array
-        if data is not self._lr_cache[0]:
-            self._lr_cache = (data, float(_xp.asnumpy(data)))
-        return self._lr_cache[1]
+            return convert(data)
+        if data is not getattr(self, cache)[0]:
+            setattr(self, cache, (data, convert(_xp.asnumpy(data))))
+        return getattr(self, cache)[1]
+
+    def _host_lr(self):
+        return self._host_value(self._learning_rate, "_lr_cache", float)
 
     def _host_step(self):
-        data = self.iterations.data
-        if isinstance(data, (numpy.ndarray, numpy.generic)):
-            return int(data)
-        if data is not self._step_cache[0]:
-            self._step_cache = (data, int(_xp.asnumpy(data)))
-        return self._step_cache[1]
+        return self._host_value(self.iterations, "_step_cache", int)
 
     def _decayed_lr(self, f, step):
         """The step's learning rate in dtype `f`: Keras 2.2 / legacy tf-keras decay."""
