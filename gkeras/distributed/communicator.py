@@ -131,31 +131,27 @@ class NCCLCommunicator(Communicator):
             raise TypeError("NCCLCommunicator cannot reduce arrays of dtype %s." % (dtype,))
         return getattr(self._nccl, name)
 
-    def allreduce_sum(self, arrays):
+    def _group(self, arrays, call):
+        """Queues `call(comm, array, nccl dtype, stream pointer)` for every replica, on its
+        device and stream, as one NCCL group."""
         self._check(arrays)
         nccl, dtype = self._nccl, self._dtype(arrays[0].dtype)
         nccl.groupStart()
         try:
             for rank, (comm, a) in enumerate(zip(self._comms, arrays)):
                 with self.device_scope(rank):
-                    comm.allReduce(a.data.ptr, a.data.ptr, a.size, dtype, nccl.NCCL_SUM,
-                                   self._streams[rank].ptr)
+                    call(comm, a, dtype, self._streams[rank].ptr)
         finally:
             nccl.groupEnd()
         return arrays
 
+    def allreduce_sum(self, arrays):
+        return self._group(arrays, lambda comm, a, dtype, stream: comm.allReduce(
+            a.data.ptr, a.data.ptr, a.size, dtype, self._nccl.NCCL_SUM, stream))
+
     def broadcast(self, arrays, root=0):
-        self._check(arrays)
-        nccl, dtype = self._nccl, self._dtype(arrays[0].dtype)
-        nccl.groupStart()
-        try:
-            for rank, (comm, a) in enumerate(zip(self._comms, arrays)):
-                with self.device_scope(rank):
-                    comm.broadcast(a.data.ptr, a.data.ptr, a.size, dtype, root,
-                                   self._streams[rank].ptr)
-        finally:
-            nccl.groupEnd()
-        return arrays
+        return self._group(arrays, lambda comm, a, dtype, stream: comm.broadcast(
+            a.data.ptr, a.data.ptr, a.size, dtype, root, stream))
 
 
 # ---------------------------------------------------------------- across processes (MPI)

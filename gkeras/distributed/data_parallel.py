@@ -230,14 +230,9 @@ class DataParallelModel(Model):
                     share = 1.0
                 else:
                     grads = tape.gradient(total, mine)
-                flat = xp.concatenate([
-                    (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
-                     else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
-                     ).astype(_flat_dtype(mine), copy=False)
-                    for g, w in zip(grads, mine)]) if mine else xp.zeros(0, "float32")
                 connected = [g is not None for g in grads]
-                return flat, self._batch_logs(total, per_output, y_pred, ys_r, sws_r), \
-                    connected
+                return _flatten(grads, mine, share), \
+                    self._batch_logs(total, per_output, y_pred, ys_r, sws_r), connected
 
         for rank in range(comm.size):
             with comm.device_scope(rank):
@@ -446,6 +441,19 @@ class ProcessSyncGroup:
 
 class _Aborted(Exception):
     """Another replica's thread failed: this one stops."""
+
+
+def _flatten(grads, weights, share):
+    """`grads` (None: zero) times `share`, packed into one flat buffer of the weights'
+    dtype (what one all-reduce sums)."""
+    xp = _xp.xp()
+    if not weights:
+        return xp.zeros(0, "float32")
+    return xp.concatenate([
+        (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
+         else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
+         ).astype(_flat_dtype(weights), copy=False)
+        for g, w in zip(grads, weights)])
 
 
 def _flat_dtype(weights):

@@ -54,7 +54,7 @@ from ..engine.training import Model
 from .communicator import (MPI_INSTALL_HINT, MPICommunicator,  # noqa: F401
                            NCCLMPICommunicator, import_mpi)
 from ..ops.normalization import sync_group_scope
-from .data_parallel import (ProcessSyncGroup, _flat_dtype, _flat_size, _unflatten,
+from .data_parallel import (ProcessSyncGroup, _flat_dtype, _flat_size, _flatten, _unflatten,
                             _unflatten_into, has_sync_batchnorm, split_sizes)
 
 _state = {"comm": None}
@@ -358,13 +358,8 @@ def _broadcast_variables(comm, variables, root):
 def _flatten_grads(grads, weights, share):
     """`grads` (None: zero) times `share`, packed into one flat buffer, followed by one
     value per weight: 1 where its gradient exists, 0 where it is None."""
-    xp = _xp.xp()
+    flat = _flatten(grads, weights, share)
     if not weights:
-        return xp.zeros(0, "float32")
-    dtype = _flat_dtype(weights)
-    return xp.concatenate([
-        (xp.zeros(w.data.size, dtype=w.data.dtype) if g is None
-         else xp.ravel(g.data if isinstance(g, Tensor) else g) * share
-         ).astype(dtype, copy=False)
-        for g, w in zip(grads, weights)]
-        + [xp.asarray([g is not None for g in grads], dtype=dtype)])
+        return flat
+    xp = _xp.xp()
+    return xp.concatenate([flat, xp.asarray([g is not None for g in grads], dtype=flat.dtype)])
