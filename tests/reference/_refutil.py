@@ -25,3 +25,45 @@ def to_channels_last(a):
 def to_channels_first(a):
     """(N, *S, C) -> contiguous (N, C, *S)."""
     return np.ascontiguousarray(np.moveaxis(a, -1, 1))
+
+
+def configure_tf(tf, keras):
+    """Single-threaded, deterministic, quiet TensorFlow; the seed is irrelevant (every
+    weight is set explicitly) but keeps TF's own random state fixed."""
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.experimental.enable_op_determinism()
+    tf.get_logger().setLevel("ERROR")  # silence tf.function retracing warnings
+    keras.utils.set_random_seed(0)
+
+
+def to_py(v):
+    """numpy / tf scalars, shapes, tuples and dicts -> plain JSON-able Python."""
+    if isinstance(v, dict):
+        return {str(k): to_py(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [to_py(x) for x in v]
+    if hasattr(v, "as_list"):  # a tf.TensorShape
+        return [to_py(d) for d in v.as_list()]
+    if hasattr(v, "numpy"):
+        v = v.numpy()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.floating):
+        return float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def dyadic(rng, shape, lo=-8, hi=8, denom=8.0):
+    """Random multiples of 1/denom in [lo/denom, hi/denom] (exact in float32)."""
+    return (rng.integers(lo, hi + 1, size=shape) / denom).astype(np.float32)
+
+
+def distinct(rng, shape):
+    """A random permutation of k/16: no ties inside any pooling window."""
+    n = int(np.prod(shape))
+    return ((rng.permutation(n) - n // 2) / 16.0).astype(np.float32).reshape(shape)

@@ -106,18 +106,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
-from _refutil import write_npz  # noqa: E402
+from _refutil import configure_tf, to_py, write_npz  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
 SEED = 20240607
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-tf.config.threading.set_inter_op_parallelism_threads(1)
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.experimental.enable_op_determinism()
-tf.get_logger().setLevel("ERROR")  # silence tf.function retracing warnings
-keras.utils.set_random_seed(0)  # irrelevant (all weights set), but keep TF quiet/deterministic
+configure_tf(tf, keras)
 
 rng = np.random.default_rng(SEED)
 
@@ -147,23 +143,6 @@ def put(key, value, desc=""):
     a = np.asarray(value)
     ARR[key] = a
     DESC[key] = f"{a.dtype}{list(a.shape)} {desc}".rstrip()
-
-
-def to_py(v):
-    """Convert numpy / tf scalars, lists and dicts to plain JSON-able Python."""
-    if isinstance(v, dict):
-        return {str(k): to_py(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [to_py(x) for x in v]
-    if hasattr(v, "numpy"):
-        v = v.numpy()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    return v
 
 
 # ---------------------------------------------------------------------------

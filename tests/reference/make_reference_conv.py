@@ -70,6 +70,7 @@ c. json["errors"][<name>] = {"call": source text, "raises": exception class name
    "message": str(exception)}: what tf-keras does with each bad argument.
 """
 
+import functools
 import json
 import os
 import sys
@@ -78,20 +79,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
-from _refutil import write_npz, to_channels_first, to_channels_last  # noqa: E402
+import _refutil  # noqa: E402
+from _refutil import (configure_tf, to_channels_first, to_channels_last,  # noqa: E402
+                      to_py, write_npz)
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
 SEED = 20240611
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-tf.config.threading.set_inter_op_parallelism_threads(1)
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.experimental.enable_op_determinism()
-tf.get_logger().setLevel("ERROR")
-keras.utils.set_random_seed(0)  # irrelevant (all weights set), keeps TF deterministic
+configure_tf(tf, keras)
 
 rng = np.random.default_rng(SEED)
+dyadic = functools.partial(_refutil.dyadic, rng)
+distinct = functools.partial(_refutil.distinct, rng)
 L = keras.layers
 
 ARR = {}
@@ -117,36 +118,6 @@ def put(key, value, desc=""):
     a = np.asarray(value)
     ARR[key] = a
     DESC[key] = f"{a.dtype}{list(a.shape)} {desc}".rstrip()
-
-
-def to_py(v):
-    """numpy / tf scalars, tuples, dicts -> plain JSON-able Python."""
-    if isinstance(v, dict):
-        return {str(k): to_py(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [to_py(x) for x in v]
-    if isinstance(v, tf.TensorShape):
-        return [to_py(d) for d in v.as_list()]
-    if hasattr(v, "numpy"):
-        v = v.numpy()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, np.floating):
-        return float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
-
-
-def dyadic(shape, lo=-8, hi=8, denom=8.0):
-    """Random multiples of 1/denom in [lo/denom, hi/denom] (exact in float32)."""
-    return (rng.integers(lo, hi + 1, size=shape) / denom).astype(np.float32)
-
-
-def distinct(shape):
-    """A random permutation of k/16: no ties inside any pooling window."""
-    n = int(np.prod(shape))
-    return ((rng.permutation(n) - n // 2) / 16.0).astype(np.float32).reshape(shape)
 
 
 # ---------------------------------------------------------------------------

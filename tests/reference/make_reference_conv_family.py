@@ -60,6 +60,7 @@ c. json["errors"][<name>] = {"call": source text, "raises": exception class name
    null, "message": str(exception)}: what tf-keras does with each bad argument.
 """
 
+import functools
 import json
 import os
 import sys
@@ -68,7 +69,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
-from _refutil import write_npz, to_channels_first, to_channels_last  # noqa: E402
+import _refutil  # noqa: E402
+from _refutil import (configure_tf, to_channels_first, to_channels_last,  # noqa: E402
+                      to_py, write_npz)
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from tf_keras.src import backend as KB  # noqa: E402  (conv3d_transpose is not exported)
@@ -77,13 +80,10 @@ SEED = 20240612
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAME = "conv_family_reference"
 
-tf.config.threading.set_inter_op_parallelism_threads(1)
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.experimental.enable_op_determinism()
-tf.get_logger().setLevel("ERROR")
-keras.utils.set_random_seed(0)  # irrelevant (all weights set), keeps TF deterministic
+configure_tf(tf, keras)
 
 rng = np.random.default_rng(SEED)
+dyadic = functools.partial(_refutil.dyadic, rng)
 L = keras.layers
 
 ARR = {}
@@ -111,30 +111,6 @@ def put(key, parts, desc):
     ARR[key] = np.concatenate([a.ravel() for a in arrays])
     DESC[key] = f"float32[{ARR[key].size}] {desc}: " + ", ".join(n for n, _ in parts)
     return [[n, list(a.shape)] for (n, _), a in zip(parts, arrays)]
-
-
-def to_py(v):
-    """numpy / tf scalars, tuples, dicts -> plain JSON-able Python."""
-    if isinstance(v, dict):
-        return {str(k): to_py(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [to_py(x) for x in v]
-    if isinstance(v, tf.TensorShape):
-        return [to_py(d) for d in v.as_list()]
-    if hasattr(v, "numpy"):
-        v = v.numpy()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, np.floating):
-        return float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
-
-
-def dyadic(shape, lo=-8, hi=8, denom=8.0):
-    """Random multiples of 1/denom in [lo/denom, hi/denom] (exact in float32)."""
-    return (rng.integers(lo, hi + 1, size=shape) / denom).astype(np.float32)
 
 
 # ---------------------------------------------------------------------------
