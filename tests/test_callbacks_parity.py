@@ -6,8 +6,6 @@ Ground truth: tests/reference/parity_reference.npz ('cb.*') and parity_reference
 here repeats the reference's: a linear Dense model with explicitly set weights, mse,
 SGD, shuffle=False.
 """
-import functools
-import json
 import os
 import warnings
 
@@ -17,27 +15,18 @@ import pytest
 import gkeras
 from gkeras import backend as K
 from gkeras import callbacks, layers, optimizers
+from reference._refutil import load_reference
 
-REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference",
-                         "parity_reference")
 RTOL = 1e-5
 ATOL = 1e-6
 
 
-@functools.lru_cache(maxsize=None)
-def _load():
-    with numpy.load(REFERENCE + ".npz") as z:
-        arrays = {k: z[k] for k in z.files if k.startswith("cb.")}
-    with open(REFERENCE + ".json") as f:
-        return arrays, json.load(f)["callbacks"]
-
-
 def npz(key):
-    return _load()[0][key]
+    return load_reference("parity_reference")[0][key]
 
 
 def cj(key):
-    return _load()[1][key]
+    return load_reference("parity_reference")[1]["callbacks"][key]
 
 
 def weights(prefix):

@@ -1,7 +1,5 @@
 """gkeras.constraints: the projections Keras applies after each update, and configs."""
 import functools
-import json
-import os
 
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ from gkeras import backend as K
 from gkeras import constraints as C
 from gkeras import regularizers
 from gkeras.backend import config as gk_config
+from reference._refutil import load_reference
 
 EPS = gk_config.epsilon()
 W = np.array([[3.0, 0.1, -1.0], [4.0, 0.2, 1.0]])  # column norms 5, ~0.224, ~1.414
@@ -93,8 +92,6 @@ def test_get_other_identifiers():
 
 
 # ---------------------------------------------------------------- parity with tf-keras 2.21
-REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference",
-                         "parity_reference")
 
 RAW = {
     "max_norm_axis0": lambda: C.max_norm(0.5, axis=0),
@@ -109,13 +106,7 @@ RAW = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def ref():
-    """tests/reference/parity_reference.{npz,json} ('con.*', 'reg.*', ["regularizers"])."""
-    with np.load(REFERENCE + ".npz") as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(REFERENCE + ".json") as f:
-        return arrays, json.load(f)
+ref = functools.partial(load_reference, "parity_reference")
 
 
 @pytest.mark.parametrize("name", sorted(RAW))

@@ -5,7 +5,6 @@ classes (SUM_OVER_BATCH_SIZE, with and without sample_weight), in float32 and
 float64. Two float64 references carry float32 rounding from tf-keras itself
 (noted at F64_LOOSE) and are compared at that precision.
 """
-import os
 
 import numpy as np
 import pytest
@@ -14,8 +13,9 @@ from gkeras import losses
 from gkeras import ops
 from gkeras.autograd import as_tensor
 from gkeras.autograd.gradient_check import check_gradients
+from reference._refutil import load_reference
 
-REF = np.load(os.path.join(os.path.dirname(__file__), "reference", "core_reference.npz"))
+REF = load_reference("core_reference")[0]
 DTYPES = {"f32": np.float32, "f64": np.float64}
 TOL = {"f32": dict(rtol=1e-6, atol=1e-6), "f64": dict(rtol=1e-12, atol=1e-12)}
 
@@ -73,7 +73,7 @@ def _tol(name, d):
 
 def test_every_functional_loss_in_the_reference_is_covered():
     # keys are loss.<name>.<set>.<f32|f64>; <name> may itself contain a dot (huber_delta0.5)
-    in_npz = {k[len("loss."):].rsplit(".", 1)[0] for k in REF.files
+    in_npz = {k[len("loss."):].rsplit(".", 1)[0] for k in REF
               if k.startswith("loss.") and not k.startswith(("loss.data.", "loss.sample_weight"))}
     assert in_npz == {"%s.%s" % (n, s) for n, _, s in CASES}
 

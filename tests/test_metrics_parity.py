@@ -4,8 +4,6 @@ Ground truth: tests/reference/parity_reference.npz ('met.*') and parity_referenc
 (["metrics"]), made by tests/reference/make_reference_parity.py.
 """
 import functools
-import json
-import os
 
 import numpy
 import pytest
@@ -13,17 +11,11 @@ import pytest
 import gkeras
 from gkeras import backend as K
 from gkeras import layers, metrics, optimizers
-
-REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference",
-                         "parity_reference")
+from reference._refutil import load_reference
 
 
-@functools.lru_cache(maxsize=None)
-def ref():
-    with numpy.load(REFERENCE + ".npz") as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(REFERENCE + ".json") as f:
-        return arrays, json.load(f)
+
+ref = functools.partial(load_reference, "parity_reference")
 
 
 def check(values, key):

@@ -15,8 +15,6 @@ shows gkeras and tf-keras equally close to it. Weights: rtol 1e-5 plus atol
 value of each state variable.
 """
 import ast
-import json
-import os
 
 import numpy as np
 import pytest
@@ -24,11 +22,9 @@ import pytest
 import gkeras
 from gkeras import backend as K
 from gkeras import layers, optimizers
+from reference._refutil import load_reference
 
-HERE = os.path.join(os.path.dirname(__file__), "reference")
-REF = np.load(os.path.join(HERE, "parity_reference.npz"))
-with open(os.path.join(HERE, "parity_reference.json")) as f:
-    JS = json.load(f)
+REF, JS = load_reference("parity_reference")
 OPT = JS["optimizers"]
 DEFAULTS = OPT["default_configs"]
 X, Y = REF["opt.x"], REF["opt.y"]

@@ -1,8 +1,6 @@
 """gkeras.regularizers: penalty values, gradients, defaults and configs; parity with
 tf-keras 2.21 (tests/reference/parity_reference: 'reg.*', ["regularizers"])."""
 import functools
-import json
-import os
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from gkeras import backend as K
 from gkeras import regularizers as R
 from gkeras.autograd import Variable, as_tensor
 from gkeras.autograd.gradient_check import check_gradients
+from reference._refutil import load_reference
 
 W = np.array([[0.5, -1.5, 2.0], [-0.25, 0.75, -3.0]])
 
@@ -83,17 +82,9 @@ def test_get_other_identifiers():
 
 
 # ---------------------------------------------------------------- parity with tf-keras 2.21
-REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference",
-                         "parity_reference")
 
 
-@functools.lru_cache(maxsize=None)
-def ref():
-    """tests/reference/parity_reference.{npz,json} ('reg.*', ["regularizers"])."""
-    with np.load(REFERENCE + ".npz") as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(REFERENCE + ".json") as f:
-        return arrays, json.load(f)
+ref = functools.partial(load_reference, "parity_reference")
 
 
 @pytest.mark.parametrize("name", ["l1(0.01)", "l2(0.01)", "l1_l2(l1=0.01, l2=0.01)", "l1()",

@@ -7,8 +7,6 @@ with tf-keras 2.21, which keeps the trainable state of compile time during fit
 warns as Keras 2.2 did when the trainable weights differ from those collected at compile.
 """
 import functools
-import json
-import os
 import warnings
 
 import numpy
@@ -17,18 +15,12 @@ import pytest
 import gkeras
 from gkeras.layers import BatchNormalization, Dense, Input
 from gkeras.models import Model, Sequential
+from reference._refutil import load_reference
 
-REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                         "reference", "parity_reference")
 DISCREPANCY = "Discrepancy between trainable weights and collected trainable weights"
 
 
-@functools.lru_cache(maxsize=None)
-def ref():
-    with numpy.load(REFERENCE + ".npz") as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(REFERENCE + ".json") as f:
-        return arrays, json.load(f)
+ref = functools.partial(load_reference, "parity_reference")
 
 
 def seed_models():

@@ -17,32 +17,19 @@ For one layer class and constructor kwargs it checks, on the active array module
 Also: `load_reference()` returns the arrays and metadata written by real Keras
 (tests/reference/make_reference.py).
 """
-import functools
 import json
-import os
 
 import numpy
 
 import gkeras
 from gkeras import backend as K
 from gkeras import layers
-
-REFERENCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "reference")
-
-
-@functools.lru_cache(maxsize=None)
-def _load_reference():
-    with numpy.load(os.path.join(REFERENCE_DIR, "core_reference.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(os.path.join(REFERENCE_DIR, "core_reference.json")) as f:
-        meta = json.load(f)
-    return arrays, meta
+from reference import _refutil
 
 
 def load_reference():
-    """(npz arrays dict, json dict) generated from tf-keras 2.21."""
-    return _load_reference()
+    """(npz arrays dict, json dict) generated from tf-keras 2.21 (core_reference)."""
+    return _refutil.load_reference("core_reference")
 
 
 def reference_layer_case(case):

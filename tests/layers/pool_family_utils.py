@@ -8,7 +8,6 @@ Each test module of the family parametrizes over its own case-name prefixes and 
 import builtins
 import functools
 import json
-import os
 
 import numpy
 import pytest
@@ -17,21 +16,15 @@ import gkeras
 from gkeras import backend as K
 from gkeras import layers
 from gkeras.autograd import Tape, Variable
+from reference._refutil import load_reference
 
-from .layer_test_utils import REFERENCE_DIR, layer_test
+from .layer_test_utils import layer_test
 
 # the config keys gkeras adds to tf-keras's (see gkeras/layers/spatial_dropout.py)
 EXTRA_CONFIG_KEYS = {"SpatialDropout2D": {"data_format"}, "SpatialDropout3D": {"data_format"}}
 
 
-@functools.lru_cache(maxsize=None)
-def load():
-    """(npz arrays dict, json dict) generated from tf-keras 2.21."""
-    with numpy.load(os.path.join(REFERENCE_DIR, "pool_family_reference.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(os.path.join(REFERENCE_DIR, "pool_family_reference.json")) as f:
-        meta = json.load(f)
-    return arrays, meta
+load = functools.partial(load_reference, "pool_family_reference")
 
 
 def case_names(*prefixes):

@@ -10,7 +10,6 @@ leave room for activations.
 import builtins
 import functools
 import json
-import os
 
 import numpy
 import pytest
@@ -20,21 +19,15 @@ from gkeras import backend as K
 from gkeras import layers
 from gkeras.autograd import Tape, Variable
 from gkeras.backend import xp as gk_xp
+from reference import _refutil
 
-from .layer_test_utils import REFERENCE_DIR, layer_test
+from .layer_test_utils import layer_test
 
 NEW_CLASSES = ("Conv1D", "Conv1DTranspose", "Conv3DTranspose", "SeparableConv1D",
                "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D")
 
 
-@functools.lru_cache(maxsize=None)
-def load_reference():
-    """(npz arrays dict, json dict) generated from tf-keras 2.21."""
-    with numpy.load(os.path.join(REFERENCE_DIR, "conv_family_reference.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(os.path.join(REFERENCE_DIR, "conv_family_reference.json")) as f:
-        meta = json.load(f)
-    return arrays, meta
+load_reference = functools.partial(_refutil.load_reference, "conv_family_reference")
 
 
 def unpack(flat, parts):

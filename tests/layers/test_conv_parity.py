@@ -8,29 +8,22 @@ float32; the tolerance (rtol 1e-5) only leaves room for activations and averages
 import builtins
 import functools
 import json
-import os
 
 import numpy
 import pytest
 
 import gkeras
 from gkeras import layers
+from reference._refutil import load_reference
 
-from .layer_test_utils import REFERENCE_DIR, layer_test
+from .layer_test_utils import layer_test
 
 CLASSES = {name: getattr(layers, name) for name in (
     "Conv2D", "Conv2DTranspose", "Conv3D", "MaxPooling2D", "AveragePooling2D",
     "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Cropping2D", "ZeroPadding2D")}
 
 
-@functools.lru_cache(maxsize=None)
-def load_conv_reference():
-    """(npz arrays dict, json dict) generated from tf-keras 2.21."""
-    with numpy.load(os.path.join(REFERENCE_DIR, "conv_reference.npz")) as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(os.path.join(REFERENCE_DIR, "conv_reference.json")) as f:
-        meta = json.load(f)
-    return arrays, meta
+load_conv_reference = functools.partial(load_reference, "conv_reference")
 
 
 def conv_case(name):

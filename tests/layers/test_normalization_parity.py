@@ -4,8 +4,6 @@ Ground truth: tests/reference/parity_reference.npz ('bn.*', 'bntrain.*', 'bn4d.*
 parity_reference.json (["batchnorm"]), made by tests/reference/make_reference_parity.py.
 """
 import functools
-import json
-import os
 
 import numpy
 import pytest
@@ -13,20 +11,13 @@ import pytest
 import gkeras
 from gkeras import backend as K
 from gkeras import callbacks, layers, optimizers
+from reference._refutil import load_reference
 
-REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                         "reference", "parity_reference")
 RTOL = 1e-5
 ATOL = 1e-6
 
 
-@functools.lru_cache(maxsize=None)
-def ref():
-    """(npz arrays, json dict) written by tests/reference/make_reference_parity.py."""
-    with numpy.load(REFERENCE + ".npz") as z:
-        arrays = {k: z[k] for k in z.files}
-    with open(REFERENCE + ".json") as f:
-        return arrays, json.load(f)
+ref = functools.partial(load_reference, "parity_reference")
 
 
 class BatchLogs(callbacks.Callback):

@@ -1,5 +1,9 @@
-"""Helpers shared by the tf-keras reference generators in this folder (no TF needed)."""
+"""Helpers shared by the tf-keras reference generators in this folder (no TF needed),
+and `load_reference`, with which the tests read what the generators wrote."""
+import functools
 import io
+import json
+import os
 import zipfile
 
 import numpy as np
@@ -15,6 +19,16 @@ def write_npz(path, arrays):
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, buf.getvalue())
+
+
+@functools.lru_cache(maxsize=None)
+def load_reference(name):
+    """(npz arrays dict, json dict) of reference `name` (e.g. 'core_reference'), read once."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    with np.load(path + ".npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    with open(path + ".json") as f:
+        return arrays, json.load(f)
 
 
 def to_channels_last(a):
