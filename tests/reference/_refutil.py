@@ -81,3 +81,22 @@ def distinct(rng, shape):
     """A random permutation of k/16: no ties inside any pooling window."""
     n = int(np.prod(shape))
     return ((rng.permutation(n) - n // 2) / 16.0).astype(np.float32).reshape(shape)
+
+
+def make_batch(spec, step):
+    """(xs, ys) of training step `step` of a saving case (make_reference_h5's data spec):
+    the inputs are not stored, so the generator and the tests draw them alike."""
+    rng = np.random.RandomState(spec["seed"] + step)
+    n = spec["n"]
+    xs, ys = [], []
+    for shape in spec["x"]:
+        if shape[0] == "int":
+            xs.append(rng.randint(0, 10, size=(n,) + tuple(shape[1:])).astype("float32"))
+        else:
+            xs.append(rng.normal(size=(n,) + tuple(shape)).astype("float32"))
+    for kind, dim in spec["y"]:
+        if kind == "onehot":
+            ys.append(np.eye(dim, dtype="float32")[rng.randint(0, dim, size=n)])
+        else:
+            ys.append(rng.normal(size=(n, dim)).astype("float32"))
+    return xs, ys

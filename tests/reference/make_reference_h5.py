@@ -68,7 +68,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ.setdefault("GKERAS_DEVICE", "cpu")
 
 import numpy as np  # noqa: E402
-from _refutil import write_npz  # noqa: E402
+from _refutil import make_batch, write_npz  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
@@ -107,24 +107,6 @@ BATCH = 6
 
 def data_spec(name):
     return dict(DATA[name], n=BATCH, seed=SEED + sum(map(ord, name)))
-
-
-def make_batch(spec, step):
-    """(xs, ys) of training step `step` (0 or 1) -- copied verbatim by the gkeras test."""
-    rng = np.random.RandomState(spec["seed"] + step)
-    n = spec["n"]
-    xs, ys = [], []
-    for shape in spec["x"]:
-        if shape[0] == "int":
-            xs.append(rng.randint(0, 10, size=(n,) + tuple(shape[1:])).astype("float32"))
-        else:
-            xs.append(rng.normal(size=(n,) + tuple(shape)).astype("float32"))
-    for kind, dim in spec["y"]:
-        if kind == "onehot":
-            ys.append(np.eye(dim, dtype="float32")[rng.randint(0, dim, size=n)])
-        else:
-            ys.append(rng.normal(size=(n, dim)).astype("float32"))
-    return xs, ys
 
 
 # ----------------------------------------------------------------------------- tf-keras models

@@ -14,6 +14,7 @@ import numpy
 import pytest
 
 import gkeras
+from reference._refutil import make_batch
 
 REF = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reference",
                    "saving")
@@ -28,24 +29,6 @@ TFK = _load_meta("tfk_reference.json")
 GK = _load_meta("gk_reference.json")
 TFK_ARRAYS = numpy.load(os.path.join(REF, "tfk_reference.npz"))
 GK_ARRAYS = numpy.load(os.path.join(REF, "gk_reference.npz"))
-
-
-def make_batch(spec, step):
-    """Verbatim copy of make_reference_h5.make_batch (the inputs are not stored)."""
-    rng = numpy.random.RandomState(spec["seed"] + step)
-    n = spec["n"]
-    xs, ys = [], []
-    for shape in spec["x"]:
-        if shape[0] == "int":
-            xs.append(rng.randint(0, 10, size=(n,) + tuple(shape[1:])).astype("float32"))
-        else:
-            xs.append(rng.normal(size=(n,) + tuple(shape)).astype("float32"))
-    for kind, dim in spec["y"]:
-        if kind == "onehot":
-            ys.append(numpy.eye(dim, dtype="float32")[rng.randint(0, dim, size=n)])
-        else:
-            ys.append(rng.normal(size=(n, dim)).astype("float32"))
-    return xs, ys
 
 
 def _one(v):
