@@ -17,9 +17,11 @@ For one layer class and constructor kwargs it checks, on the active array module
 Also: `load_reference()` returns the arrays and metadata written by real Keras
 (tests/reference/make_reference.py).
 """
+import builtins
 import json
 
 import numpy
+import pytest
 
 import gkeras
 from gkeras import backend as K
@@ -174,3 +176,26 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype="float32",
             assert any(not numpy.array_equal(a, b) for a, b in zip(before, layer.get_weights()))
     K.clear_session()
     return out
+
+
+class _TF:
+    """The TensorFlow call the reference error cases use (tf.zeros), on numpy."""
+
+    @staticmethod
+    def zeros(shape):
+        return numpy.zeros(shape, "float32")
+
+
+def check_error_like_keras(err, name, stricter, fragments):
+    """Reference error case `name` (`err`: its json entry, the call tf-keras was given):
+    gkeras raises what tf-keras raised, or the `stricter` class where it deliberately
+    refuses what tf-keras accepts or reports it differently, with `fragments[name]` in
+    the message."""
+    expected = stricter.get(name)
+    if expected is None:
+        assert err["raises"] is not None, "tf-keras accepts %s" % err["call"]
+        expected = getattr(builtins, err["raises"])
+    with pytest.raises(expected) as info:
+        eval(err["call"], {"L": layers, "K": K, "keras": gkeras, "tf": _TF})  # noqa: S307
+    for fragment in fragments.get(name, []):
+        assert fragment in str(info.value), (fragment, str(info.value))

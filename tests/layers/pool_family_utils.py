@@ -5,12 +5,10 @@ tests/reference/make_reference_pool_family.py; see its docstring for the keys).
 Each test module of the family parametrizes over its own case-name prefixes and calls
 `check_forward`, `check_gradient`, `check_config`, ... here.
 """
-import builtins
 import functools
 import json
 
 import numpy
-import pytest
 
 import gkeras
 from gkeras import backend as K
@@ -18,7 +16,7 @@ from gkeras import layers
 from gkeras.autograd import Tape, Variable
 from reference._refutil import load_reference
 
-from .layer_test_utils import layer_test
+from .layer_test_utils import check_error_like_keras, layer_test
 
 # the config keys gkeras adds to tf-keras's (see gkeras/layers/spatial_dropout.py)
 EXTRA_CONFIG_KEYS = {"SpatialDropout2D": {"data_format"}, "SpatialDropout3D": {"data_format"}}
@@ -122,24 +120,6 @@ def check_backend(name):
     numpy.testing.assert_allclose(out, y, rtol=1e-6, atol=1e-6)
 
 
-class _TF:
-    """The TensorFlow call the error cases use, on numpy."""
-
-    @staticmethod
-    def zeros(shape):
-        return numpy.zeros(shape, "float32")
-
-
 def check_error(name, stricter, fragments):
-    """gkeras raises what tf-keras raises (or the `stricter` class where it deliberately
-    refuses what tf-keras accepts or reports it differently), with `fragments` in the
-    message."""
-    err = load()[1]["errors"][name]
-    expected = stricter.get(name)
-    if expected is None:
-        assert err["raises"] is not None, "tf-keras accepts %s" % err["call"]
-        expected = getattr(builtins, err["raises"])
-    with pytest.raises(expected) as info:
-        eval(err["call"], {"L": layers, "K": K, "keras": gkeras, "tf": _TF})  # noqa: S307
-    for fragment in fragments.get(name, []):
-        assert fragment in str(info.value), (fragment, str(info.value))
+    """`check_error_like_keras` for the pool family reference's error case `name`."""
+    check_error_like_keras(load()[1]["errors"][name], name, stricter, fragments)

@@ -7,7 +7,6 @@ array split by the json "parts"). Inputs, weights and output cotangents there ar
 multiples of 1/8, so outputs and gradients are exact in float32; the tolerances only
 leave room for activations.
 """
-import builtins
 import functools
 import json
 
@@ -21,7 +20,7 @@ from gkeras.autograd import Tape, Variable
 from gkeras.backend import xp as gk_xp
 from reference import _refutil
 
-from .layer_test_utils import layer_test
+from .layer_test_utils import check_error_like_keras, layer_test
 
 NEW_CLASSES = ("Conv1D", "Conv1DTranspose", "Conv3DTranspose", "SeparableConv1D",
                "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D")
@@ -165,14 +164,6 @@ def test_backend_functions_match_keras(name):
 
 
 # ---------------------------------------------------------------- bad arguments
-class _TF:
-    """The TensorFlow calls the error cases use, on numpy."""
-
-    @staticmethod
-    def zeros(shape):
-        return numpy.zeros(shape, "float32")
-
-
 # where gkeras deliberately differs from tf-keras (see the report in the module docs)
 STRICTER = {
     # tf-keras's Conv layers accept extra leading batch axes; gkeras's need rank + 2
@@ -217,15 +208,7 @@ FRAGMENTS = {
 
 @pytest.mark.parametrize("name", sorted(load_reference()[1]["errors"]))
 def test_bad_arguments_raise_like_keras(name):
-    err = load_reference()[1]["errors"][name]
-    expected = STRICTER.get(name)
-    if expected is None:
-        assert err["raises"] is not None, "tf-keras accepts %s" % err["call"]
-        expected = getattr(builtins, err["raises"])
-    with pytest.raises(expected) as info:
-        eval(err["call"], {"L": layers, "keras": gkeras, "tf": _TF})
-    for fragment in FRAGMENTS[name]:
-        assert fragment in str(info.value), (fragment, str(info.value))
+    check_error_like_keras(load_reference()[1]["errors"][name], name, STRICTER, FRAGMENTS)
 
 
 def test_every_error_case_has_fragments():

@@ -5,7 +5,6 @@ tests/reference/make_reference_conv.py (fixed weights, see its docstring for the
 Inputs and weights there are multiples of 1/8, so convolution outputs are exact in
 float32; the tolerance (rtol 1e-5) only leaves room for activations and averages.
 """
-import builtins
 import functools
 import json
 
@@ -16,7 +15,7 @@ import gkeras
 from gkeras import layers
 from reference._refutil import load_reference
 
-from .layer_test_utils import layer_test
+from .layer_test_utils import check_error_like_keras, layer_test
 
 CLASSES = {name: getattr(layers, name) for name in (
     "Conv2D", "Conv2DTranspose", "Conv3D", "MaxPooling2D", "AveragePooling2D",
@@ -127,14 +126,6 @@ def test_layer_test_helper(case):
 
 
 # ---------------------------------------------------------------- bad arguments
-class _TF:
-    """The two TensorFlow calls the error cases use, on numpy."""
-
-    @staticmethod
-    def zeros(shape):
-        return numpy.zeros(shape, "float32")
-
-
 # where gkeras deliberately differs from tf-keras
 STRICTER = {
     # tf-keras accepts a negative int (and crops nothing sensible); gkeras refuses it
@@ -179,15 +170,7 @@ FRAGMENTS = {
 
 @pytest.mark.parametrize("name", sorted(load_conv_reference()[1]["errors"]))
 def test_bad_arguments_raise_like_keras(name):
-    err = load_conv_reference()[1]["errors"][name]
-    expected = STRICTER.get(name)
-    if expected is None:
-        assert err["raises"] is not None, "tf-keras accepts %s" % err["call"]
-        expected = getattr(builtins, err["raises"])
-    with pytest.raises(expected) as info:
-        eval(err["call"], {"L": layers, "keras": gkeras, "tf": _TF})
-    for fragment in FRAGMENTS.get(name, []):
-        assert fragment in str(info.value), (fragment, str(info.value))
+    check_error_like_keras(load_conv_reference()[1]["errors"][name], name, STRICTER, FRAGMENTS)
 
 
 def test_every_error_case_has_fragments():
